@@ -1,0 +1,68 @@
+"""Stage 4, classify: embeddings -> calibrated probabilities and decisions for every passage.
+
+Decisions are gated: a passage that is not relevant gets no theme, step or bank activity and is
+never substantiated. `needs_review` marks passages whose deciding probabilities sit within the
+model's review band of a threshold, so analysts know where the model is unsure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.document import Decisions, Document, PassageLabels
+from pipeline.heads import HeadSet
+
+
+def label_rows(headsets_proba: dict[str, np.ndarray], heads: HeadSet) -> list[PassageLabels]:
+    """Turn per-head probability arrays into one `PassageLabels` per row."""
+    band = heads.review_band
+    rel_t = heads.threshold("relevant")
+    sub_t = heads.threshold("substantiated")
+    multi = {name: (heads.labels(name), heads.heads[name].thresholds) for name in ("themes", "steps", "bank_activity")}
+    n = len(headsets_proba["relevant"])
+    out = []
+    for i in range(n):
+        p_rel = float(headsets_proba["relevant"][i, 0])
+        p_sub = float(headsets_proba["substantiated"][i, 0])
+        relevant = p_rel >= rel_t
+        probs: dict[str, dict[str, float]] = {}
+        chosen: dict[str, list[str]] = {}
+        review = abs(p_rel - rel_t) < band
+        for name, (labels, thresholds) in multi.items():
+            row = headsets_proba[name][i]
+            probs[name] = {lab: round(float(p), 4) for lab, p in zip(labels, row)}
+            picked = [lab for lab, p, t in zip(labels, row, thresholds) if p >= t] if relevant else []
+            chosen[name] = picked
+            if relevant and name != "bank_activity":
+                review = review or any(p < t + band for lab, p, t in zip(labels, row, thresholds) if lab in picked)
+        if relevant:
+            review = review or abs(p_sub - sub_t) < band
+        out.append(PassageLabels(
+            relevant=round(p_rel, 4), themes=probs["themes"], steps=probs["steps"],
+            bank_activity=probs["bank_activity"], substantiated=round(p_sub, 4),
+            decisions=Decisions(relevant=relevant, themes=chosen["themes"], steps=chosen["steps"],
+                                bank_activity=chosen["bank_activity"], substantiated=relevant and p_sub >= sub_t),
+            needs_review=review,
+        ))
+    return out
+
+
+def classify(doc: Document, *, heads: HeadSet) -> Document:
+    """Fill `passage.labels` for every passage and record the model version."""
+    doc.versions.model = heads.version
+    if doc.failed or not doc.passages:
+        return doc
+    if doc._embeddings is None or len(doc._embeddings) != len(doc.passages):
+        raise RuntimeError("classify needs embeddings for every passage: run embed first")
+    proba = heads.predict_proba(doc._embeddings, [p.text for p in doc.passages])
+    for passage, labels in zip(doc.passages, label_rows(proba, heads)):
+        passage.labels = labels
+    return doc
+
+
+def classify_texts(texts: list[str], *, heads: HeadSet, encoder, cache=None, batch_size: int = 256) -> list[PassageLabels]:
+    """Classify free text (not from a PDF): what `imvo classify` and evaluations use."""
+    from pipeline.embed import encode_texts
+
+    vectors, _ = encode_texts(texts, encoder=encoder, cache=cache, batch_size=batch_size)
+    return label_rows(heads.predict_proba(vectors, texts), heads)

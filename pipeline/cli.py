@@ -1,0 +1,156 @@
+"""The `imvo` command: thin typer wrappers around library functions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import ImvoError
+from pipeline.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Screen company and bank reports for IMVO due-diligence disclosure.")
+console = Console(stderr=True)
+# The matrix needs about 110 columns; rich falls back to 80 when output is piped.
+out = Console(width=max(shutil.get_terminal_size((120, 24)).columns, 112))
+
+
+def _settings(**overrides) -> Settings:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="log progress of every stage")) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def screen(
+    report: Path = typer.Argument(..., help="PDF of an annual, sustainability or human-rights report"),
+    covenant: Optional[str] = typer.Option(None, help="covenant rubric: textile, banking, human_rights, ... (default: settings)"),
+    company: Optional[str] = typer.Option(None, help="company name, recorded in the output"),
+    year: Optional[int] = typer.Option(None, help="reporting year, recorded in the output"),
+    out_dir: Path = typer.Option(Path("out"), "--out", help="folder for <stem>.json and <stem>.html"),
+    encoder: Optional[str] = typer.Option(None, help="sentence encoder (default: use-multilingual-v3)"),
+    model_dir: Optional[Path] = typer.Option(None, help="trained heads folder (default: models/imvo-heads)"),
+) -> None:
+    """Screen one report and write its scorecard (JSON and HTML); print the theme x step matrix."""
+    from pipeline.report import matrix_rows, write_outputs
+    from pipeline.screen import load_resources, screen_pdf
+
+    try:
+        resources = load_resources(_settings(encoder=encoder, model_dir=model_dir))
+        with console.status(f"screening {report.name}"):
+            doc = screen_pdf(report, resources=resources, covenant=covenant, company=company, year=year)
+    except ImvoError as e:
+        _fail(str(e))
+    if doc.failed:
+        _fail(f"{report}: " + "; ".join(e.one_line() for e in doc.errors))
+    json_path, html_path = write_outputs(doc, out_dir, resources.taxonomy)
+    sc = doc.scorecard
+    header, rows = matrix_rows(doc, resources.taxonomy)
+    table = Table(title=f"{report.name}: {sc.covenant} completeness {sc.completeness:.1f}/100 "
+                        "(0 absent, 1 mentioned, 2 substantiated)")
+    for h in header:
+        table.add_column(h, justify="left" if h == "theme" else "center", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+    for e in doc.errors:
+        console.print(f"[yellow]warning:[/yellow] {e.one_line()}", highlight=False)
+    out.print(f"status {doc.status.value}; {len(doc.pages)} pages, {len(doc.passages)} passages; wrote {json_path} and {html_path}")
+
+
+@app.command("classify")
+def classify_cmd(
+    passages: Path = typer.Argument(..., help='JSONL with one {"id": ..., "text": ...} per line'),
+    out_file: Path = typer.Option(..., "--out", help="JSONL with probabilities and decisions per passage"),
+    encoder: Optional[str] = typer.Option(None),
+    model_dir: Optional[Path] = typer.Option(None),
+) -> None:
+    """Classify passages that did not come from a PDF."""
+    from pipeline.classify import classify_texts
+    from pipeline.embed import EmbeddingCache
+    from pipeline.encoders import encoder_id, load_encoder
+    from pipeline.heads import load_headset
+    from pipeline.report import write_atomic
+
+    rows = []
+    try:
+        with open(passages, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                    rows.append((item["id"], str(item["text"])))
+                except (json.JSONDecodeError, KeyError, TypeError) as e:
+                    _fail(f"{passages}:{n}: each line must be a JSON object with 'id' and 'text' ({e})")
+    except FileNotFoundError:
+        _fail(f"{passages}: file not found")
+    settings = _settings(encoder=encoder, model_dir=model_dir)
+    try:
+        enc = load_encoder(settings.encoder, threads=settings.threads)
+        heads = load_headset(settings.model_dir, encoder=encoder_id(enc))
+        cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite") if settings.embedding_cache else None
+        labels = classify_texts([t for _, t in rows], heads=heads, encoder=enc, cache=cache)
+    except ImvoError as e:
+        _fail(str(e))
+    lines = []
+    for (pid, _), lab in zip(rows, labels):
+        lines.append(json.dumps({
+            "id": pid, "relevant": lab.relevant, "themes": lab.themes, "steps": lab.steps,
+            "bank_activity": lab.bank_activity, "substantiated": lab.substantiated,
+            "labels": lab.decisions.model_dump(), "needs_review": lab.needs_review,
+        }, ensure_ascii=False))
+    write_atomic(out_file, "\n".join(lines) + ("\n" if lines else ""))
+    out.print(f"classified {len(lines)} passages with {heads.version}; wrote {out_file}")
+
+
+@app.command()
+def train(
+    out_dir: Path = typer.Option(Path("models"), "--out", help="models folder; writes <out>/<name>/<version>/"),
+    name: str = typer.Option("imvo-heads"),
+    version: Optional[str] = typer.Option(None, help="version folder name (default: today's date)"),
+    encoder: Optional[str] = typer.Option(None),
+    corpora: Optional[Path] = typer.Option(None, help="corpora folder with labelled/*.jsonl"),
+) -> None:
+    """Train the classifier heads on the labelled corpus."""
+    from pipeline.corpus import load_corpus
+    from pipeline.embed import EmbeddingCache
+    from pipeline.encoders import load_encoder
+    from pipeline.train import train as train_heads
+
+    settings = _settings(encoder=encoder, corpora=corpora)
+    try:
+        passages = load_corpus(settings.corpora)
+        enc = load_encoder(settings.encoder, threads=settings.threads)
+        cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite") if settings.embedding_cache else None
+        folder = train_heads(passages, encoder=enc, out_dir=out_dir, name=name, model_version=version, cache=cache,
+                             progress=lambda m: console.print(m, highlight=False))
+    except (ImvoError, ValueError) as e:
+        _fail(str(e))
+    out.print(f"wrote {folder}")
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,175 @@
+"""The labelled passage corpus: JSONL files in `corpora/labelled/`, validated on load.
+
+A head may be unlabelled for a passage (`null`), e.g. a public dataset that says a passage is
+about human rights but not which due-diligence step: training skips that passage for that head.
+See `corpora/LABELLING.md` for the labelling rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipeline.errors import CorpusError
+from pipeline.taxonomy import BANK_ACTIVITIES, DEFAULT_CORPORA, STEPS, THEMES
+
+# Reports and datasets that are kept for evaluation only: nothing derived from them may train a model.
+EVALUATION_ONLY = (
+    "moncler_2023_",
+    "volkswagen_2023_",
+    "coca_cola_european_partners_2018_",
+    "kramp_2017_",
+    "ing_groep_2017_",
+    "pggm_2017_",
+    "aims_au_gold_test_sentences",
+)
+
+
+def _check_ids(values: list[str] | None, known: tuple[str, ...], field: str) -> list[str] | None:
+    if values is None:
+        return None
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise ValueError(f"unknown {field} {unknown}; known: {list(known)}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{field} repeats a label: {values}")
+    return values
+
+
+class LabelledPassage(BaseModel):
+    """One labelled passage of the training corpus."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1)
+    text: str = Field(min_length=10)
+    lang: Literal["en", "nl"]
+    relevant: bool | None
+    themes: list[str] | None
+    steps: list[str] | None
+    bank_activity: list[str] | None
+    substantiated: bool | None
+    source: str = Field(min_length=1)
+    page: int | None = Field(default=None, ge=1)
+    labeller: str = Field(min_length=1)
+    heading: str | None = None
+    date: str | None = None
+    note: str | None = None
+
+    @field_validator("themes")
+    @classmethod
+    def _themes(cls, v: list[str] | None) -> list[str] | None:
+        return _check_ids(v, THEMES, "themes")
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, v: list[str] | None) -> list[str] | None:
+        return _check_ids(v, STEPS, "steps")
+
+    @field_validator("bank_activity")
+    @classmethod
+    def _bank(cls, v: list[str] | None) -> list[str] | None:
+        return _check_ids(v, BANK_ACTIVITIES, "bank_activity")
+
+    @field_validator("source")
+    @classmethod
+    def _not_evaluation_only(cls, v: str) -> str:
+        if any(v.startswith(prefix) for prefix in EVALUATION_ONLY):
+            raise ValueError(f"source {v!r} is evaluation-only and must not be used for training")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LabelledPassage:
+        if self.relevant is False:
+            if self.themes or self.steps or self.bank_activity or self.substantiated:
+                raise ValueError("a passage that is not relevant carries no themes, steps, bank activity or substantiation")
+        return self
+
+
+def iter_corpus_files(root: Path | None = None) -> list[Path]:
+    folder = (Path(root) if root else DEFAULT_CORPORA) / "labelled"
+    return sorted(folder.glob("*.jsonl"))
+
+
+def read_jsonl(path: Path) -> list[LabelledPassage]:
+    """Read one corpus file; every problem is reported with file and line number."""
+    passages, problems = [], []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                passages.append(LabelledPassage.model_validate(json.loads(line)))
+            except (json.JSONDecodeError, ValidationError) as e:
+                problems.append(f"{path}:{n}: {e}")
+    if problems:
+        raise CorpusError("Malformed corpus lines:\n" + "\n".join(problems[:50]))
+    return passages
+
+
+def load_corpus(root: Path | None = None, files: list[Path] | None = None) -> list[LabelledPassage]:
+    """Load every corpus file; ids must be unique across files."""
+    passages: list[LabelledPassage] = []
+    for path in files if files is not None else iter_corpus_files(root):
+        passages.extend(read_jsonl(path))
+    dupes = [i for i, c in Counter(p.id for p in passages).items() if c > 1]
+    if dupes:
+        raise CorpusError(f"Duplicate passage ids in the corpus: {dupes[:20]}")
+    return passages
+
+
+def corpus_hash(passages: list[LabelledPassage]) -> str:
+    """Content hash of a corpus, independent of file layout and line order."""
+    digest = hashlib.sha256()
+    for line in sorted(p.model_dump_json() for p in passages):
+        digest.update(line.encode("utf-8") + b"\n")
+    return digest.hexdigest()
+
+
+def corpus_stats(passages: list[LabelledPassage]) -> dict:
+    """Positives per label and language, for the model card and for checking coverage."""
+    stats: dict = {"passages": Counter(), "relevant": Counter(), "negatives": Counter(),
+                   "substantiated": Counter(), "themes": {}, "steps": {}, "bank_activity": {}}
+    for p in passages:
+        stats["passages"][p.lang] += 1
+        if p.relevant:
+            stats["relevant"][p.lang] += 1
+        if p.relevant is False:
+            stats["negatives"][p.lang] += 1
+        if p.substantiated:
+            stats["substantiated"][p.lang] += 1
+        for field in ("themes", "steps", "bank_activity"):
+            for label in getattr(p, field) or []:
+                stats[field].setdefault(label, Counter())[p.lang] += 1
+    return stats
+
+
+def main(argv: list[str]) -> int:
+    """`python -m pipeline.corpus validate [FILE ...]`: check files and print label counts."""
+    if not argv or argv[0] != "validate":
+        print("usage: python -m pipeline.corpus validate [FILE ...]", file=sys.stderr)
+        return 2
+    files = [Path(a) for a in argv[1:]] or None
+    try:
+        passages = load_corpus(files=files)
+    except CorpusError as e:
+        print(e, file=sys.stderr)
+        return 1
+    stats = corpus_stats(passages)
+    print(f"{len(passages)} passages OK")
+    for key in ("passages", "relevant", "negatives", "substantiated"):
+        print(f"  {key:14s} {dict(stats[key])}")
+    for field in ("themes", "steps", "bank_activity"):
+        for label, counts in sorted(stats[field].items()):
+            print(f"  {field}:{label:24s} {dict(counts)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

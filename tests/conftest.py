@@ -1,0 +1,76 @@
+"""Shared fixtures: offline environment, generated PDFs, models loaded once per session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# Offline and quiet before anything imports transformers or prefect.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="imvo-prefect-"))
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+import pytest  # noqa: E402
+
+from tests import fixtures  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
+REPORTS = SHARED_DATA / "reports"
+SAMPLE_PDF = REPO / "corpora" / "samples" / "noordkust_mode_2023.pdf"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regen", action="store_true", help="regenerate checked-in expected outputs")
+
+
+@pytest.fixture(scope="session")
+def regen(request) -> bool:
+    return bool(request.config.getoption("--regen"))
+
+
+@pytest.fixture(scope="session")
+def pdfs(tmp_path_factory) -> dict[str, Path]:
+    """Every fixture PDF, generated in code (see tests/fixtures.py)."""
+    return fixtures.write_all(tmp_path_factory.mktemp("pdfs"))
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    from pipeline.settings import Settings
+
+    return Settings(cache_dir=tmp_path_factory.mktemp("cache"), threads=os.cpu_count() or 1)
+
+
+@pytest.fixture(scope="session")
+def resources(settings):
+    """Taxonomy, encoder, heads and cache: loaded once for the whole test session."""
+    from pipeline.screen import load_resources
+
+    return load_resources(settings)
+
+
+@pytest.fixture(scope="session")
+def encoder(resources):
+    return resources.encoder
+
+
+@pytest.fixture(scope="session")
+def heads(resources):
+    return resources.heads
+
+
+@pytest.fixture(scope="session")
+def taxonomy(resources):
+    return resources.taxonomy
+
+
+def real_report(name: str) -> Path:
+    path = REPORTS / name
+    if not path.exists():
+        pytest.skip(f"real report {name} not available (../shared/data absent)")
+    return path

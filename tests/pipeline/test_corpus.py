@@ -1,0 +1,54 @@
+"""The labelled corpus: valid, attributed, free of evaluation-only sources, enough of every label."""
+
+import json
+
+import pytest
+
+from pipeline.corpus import LabelledPassage, corpus_stats, load_corpus, read_jsonl
+from pipeline.errors import CorpusError
+from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus()
+
+
+def test_every_corpus_file_validates_with_unique_ids(corpus):
+    assert len(corpus) > 1000
+    assert len({p.id for p in corpus}) == len(corpus)
+
+
+def test_real_quotes_are_short_and_attributed(corpus):
+    for p in corpus:
+        if p.labeller == "team:real-quote":
+            assert p.source.endswith((".pdf", ".txt"))
+            assert p.page is not None or p.source.endswith(".txt")
+            assert len(p.text) < 1500
+
+
+def test_every_label_has_positives_in_both_languages(corpus):
+    stats = corpus_stats(corpus)
+    for field, labels in (("themes", THEMES), ("steps", STEPS), ("bank_activity", BANK_ACTIVITIES)):
+        for label in labels:
+            counts = stats[field].get(label, {})
+            assert counts.get("en", 0) >= 20 and counts.get("nl", 0) >= 20, (field, label, dict(counts))
+    assert stats["negatives"]["en"] >= 200 and stats["negatives"]["nl"] >= 200
+
+
+def test_evaluation_only_sources_are_refused(tmp_path):
+    line = {"id": "x", "text": "Some passage about forced labour in the supply chain.", "lang": "en",
+            "relevant": True, "themes": ["forced_labour"], "steps": [], "bank_activity": [],
+            "substantiated": False, "source": "volkswagen_2023_sustainability_report_en.pdf", "page": 3,
+            "labeller": "team:real-quote"}
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="evaluation-only"):
+        read_jsonl(path)
+
+
+def test_irrelevant_passages_carry_no_labels():
+    with pytest.raises(ValueError, match="not relevant"):
+        LabelledPassage(id="x", text="Revenue grew by five percent this year.", lang="en", relevant=False,
+                        themes=["child_labour"], steps=[], bank_activity=[], substantiated=False,
+                        source="team-written", labeller="team:written")
