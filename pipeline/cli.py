@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import os
 import shutil
 import sys
@@ -47,7 +48,7 @@ def screen(
     year: Optional[int] = typer.Option(None, help="reporting year, recorded in the output"),
     out_dir: Path = typer.Option(Path("out"), "--out", help="folder for <stem>.json and <stem>.html"),
     encoder: Optional[str] = typer.Option(None, help="sentence encoder (default: use-multilingual-v3)"),
-    model_dir: Optional[Path] = typer.Option(None, help="trained heads folder (default: models/imvo-heads)"),
+    model_dir: Optional[Path] = typer.Option(None, help="trained heads folder (default: newest model in models/ for the encoder)"),
 ) -> None:
     """Screen one report and write its scorecard (JSON and HTML); print the theme x step matrix."""
     from pipeline.report import matrix_rows, write_outputs
@@ -125,7 +126,7 @@ def classify_cmd(
 @app.command()
 def train(
     out_dir: Path = typer.Option(Path("models"), "--out", help="models folder; writes <out>/<name>/<version>/"),
-    name: str = typer.Option("imvo-heads"),
+    name: Optional[str] = typer.Option(None, help="model name (default: imvo-heads, or imvo-heads-<encoder> for other encoders)"),
     version: Optional[str] = typer.Option(None, help="version folder name (default: today's date)"),
     encoder: Optional[str] = typer.Option(None),
     corpora: Optional[Path] = typer.Option(None, help="corpora folder with labelled/*.jsonl"),
@@ -133,7 +134,7 @@ def train(
     """Train the classifier heads on the labelled corpus."""
     from pipeline.corpus import load_corpus
     from pipeline.embed import EmbeddingCache
-    from pipeline.encoders import load_encoder
+    from pipeline.encoders import USE_NAME, load_encoder
     from pipeline.train import train as train_heads
 
     settings = _settings(encoder=encoder, corpora=corpora)
@@ -141,6 +142,9 @@ def train(
         passages = load_corpus(settings.corpora)
         enc = load_encoder(settings.encoder, threads=settings.threads)
         cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite") if settings.embedding_cache else None
+        if name is None:
+            slug = re.sub(r"[^a-z0-9]+", "-", Path(settings.encoder).name.lower()).strip("-")
+            name = "imvo-heads" if settings.encoder == USE_NAME else f"imvo-heads-{slug}"
         folder = train_heads(passages, encoder=enc, out_dir=out_dir, name=name, model_version=version, cache=cache,
                              progress=lambda m: console.print(m, highlight=False))
     except (ImvoError, ValueError) as e:

@@ -114,7 +114,11 @@ def load_encoder(name: str, threads: int | None = None):
     """A `SentenceTransformer` for the `encoder` setting, loaded from local files only."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     if threads:
         torch.set_num_threads(threads)

@@ -133,26 +133,42 @@ def save_headset(heads: dict[str, LinearHead], manifest: dict, folder: Path, mod
     return folder
 
 
-def resolve_model_dir(path: Path) -> Path:
-    """A version folder, or the newest version inside a model-name folder."""
+def _version_key(folder: Path) -> list:
+    return [int(x) if x.isdigit() else x for x in re.split(r"[.\-]", folder.name)]
+
+
+def resolve_model_dir(path: Path, encoder: str | None = None) -> Path:
+    """The model folder to use: `path` itself if it is a version folder, else the newest version below it
+    (one or two levels down: `models/<name>/<version>/`) trained for `encoder` when one is given."""
     path = Path(path)
     if (path / MANIFEST).exists():
         return path
-    versions = sorted(
-        (p for p in path.glob("*") if (p / MANIFEST).exists()),
-        key=lambda p: [int(x) if x.isdigit() else x for x in re.split(r"[.\-]", p.name)],
-    )
-    if not versions:
+    candidates = [m.parent for m in (*path.glob(f"*/{MANIFEST}"), *path.glob(f"*/*/{MANIFEST}"))]
+    if encoder is not None:
+        matching = []
+        for folder in candidates:
+            try:
+                if json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("encoder") == encoder:
+                    matching.append(folder)
+            except (OSError, json.JSONDecodeError):
+                continue
+        if candidates and not matching:
+            raise ModelError(
+                f"No model in {path} was trained for the encoder {encoder!r}. Train one with "
+                f"`imvo train --encoder ...` or choose another encoder."
+            )
+        candidates = matching
+    if not candidates:
         raise ModelError(
             f"No trained model found in {path} (no {MANIFEST}). Train one with `imvo train` "
             "or point IMVO_MODEL_DIR at a model folder."
         )
-    return versions[-1]
+    return max(candidates, key=lambda f: (_version_key(f), f.parent.name))
 
 
 def load_headset(path: Path, *, encoder: str | None = None) -> HeadSet:
     """Load a model folder after checking its file hashes and, when given, the encoder it was trained on."""
-    folder = resolve_model_dir(path)
+    folder = resolve_model_dir(path, encoder)
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:

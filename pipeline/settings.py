@@ -28,9 +28,9 @@ class Settings(BaseSettings):
         "sentence-transformers model folder on this machine",
     )
     model_dir: Path = Field(
-        REPO_ROOT / "models" / "imvo-heads",
-        description="folder with trained heads: either one version, or a parent of version folders "
-        "(the newest version is used)",
+        REPO_ROOT / "models",
+        description="trained heads: a version folder, or a folder above it; then the newest version "
+        "trained for the configured encoder is used",
     )
     corpora: Path = Field(REPO_ROOT / "corpora", description="taxonomy, covenants and labelled corpus")
     cache_dir: Path = Field(default_factory=_default_cache, description="embedding cache location")

@@ -115,3 +115,13 @@ def test_classify_rejects_malformed_lines(tmp_path):
     src.write_text('{"text": "no id"}\n')
     result = runner.invoke(app, ["classify", str(src), "--out", str(tmp_path / "o.jsonl")])
     assert result.exit_code != 0 and "in.jsonl:1" in result.output
+
+
+def test_minilm_is_selectable_by_configuration(tmp_path, settings):
+    """IMVO_ENCODER switches the encoder; the heads trained for it are found by their manifest."""
+    result = runner.invoke(app, ["screen", str(SAMPLE_PDF), "--covenant", "textile", "--out", str(tmp_path)],
+                           env={"IMVO_ENCODER": "all-MiniLM-L6-v2", "IMVO_CACHE_DIR": str(settings.cache_dir)})
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "noordkust_mode_2023.json").read_text())
+    assert doc["versions"]["encoder"].startswith("all-MiniLM-L6-v2@")
+    assert doc["versions"]["model"].startswith("imvo-heads-all-minilm-l6-v2/")
