@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.document import Decisions, Document, PassageLabels
+from pipeline.features import passage_features
 from pipeline.heads import HeadSet
 
 
@@ -47,22 +48,24 @@ def label_rows(headsets_proba: dict[str, np.ndarray], heads: HeadSet) -> list[Pa
     return out
 
 
-def classify(doc: Document, *, heads: HeadSet) -> Document:
+def classify(doc: Document, *, heads: HeadSet, encoder=None, cache=None) -> Document:
     """Fill `passage.labels` for every passage and record the model version."""
     doc.versions.model = heads.version
     if doc.failed or not doc.passages:
         return doc
     if doc._embeddings is None or len(doc._embeddings) != len(doc.passages):
         raise RuntimeError("classify needs embeddings for every passage: run embed first")
-    proba = heads.predict_proba(doc._embeddings, [p.text for p in doc.passages])
+    texts = [p.text for p in doc.passages]
+    X = passage_features(texts, [p.heading for p in doc.passages], features=heads.features, encoder=encoder,
+                         cache=cache, text_vectors=doc._embeddings)
+    proba = heads.predict_proba(X, texts)
     for passage, labels in zip(doc.passages, label_rows(proba, heads)):
         passage.labels = labels
     return doc
 
 
-def classify_texts(texts: list[str], *, heads: HeadSet, encoder, cache=None, batch_size: int = 256) -> list[PassageLabels]:
+def classify_texts(texts: list[str], *, heads: HeadSet, encoder, cache=None,
+                   headings: list[str | None] | None = None) -> list[PassageLabels]:
     """Classify free text (not from a PDF): what `imvo classify` and evaluations use."""
-    from pipeline.embed import encode_texts
-
-    vectors, _ = encode_texts(texts, encoder=encoder, cache=cache, batch_size=batch_size)
-    return label_rows(heads.predict_proba(vectors, texts), heads)
+    X = passage_features(texts, headings or [None] * len(texts), features=heads.features, encoder=encoder, cache=cache)
+    return label_rows(heads.predict_proba(X, texts), heads)

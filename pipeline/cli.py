@@ -79,7 +79,7 @@ def screen(
 
 @app.command("classify")
 def classify_cmd(
-    passages: Path = typer.Argument(..., help='JSONL with one {"id": ..., "text": ...} per line'),
+    passages: Path = typer.Argument(..., help='JSONL with one {"id": ..., "text": ...} per line (optional "heading")'),
     out_file: Path = typer.Option(..., "--out", help="JSONL with probabilities and decisions per passage"),
     encoder: Optional[str] = typer.Option(None),
     model_dir: Optional[Path] = typer.Option(None),
@@ -99,7 +99,7 @@ def classify_cmd(
                     continue
                 try:
                     item = json.loads(line)
-                    rows.append((item["id"], str(item["text"])))
+                    rows.append((item["id"], str(item["text"]), item.get("heading")))
                 except (json.JSONDecodeError, KeyError, TypeError) as e:
                     _fail(f"{passages}:{n}: each line must be a JSON object with 'id' and 'text' ({e})")
     except FileNotFoundError:
@@ -109,11 +109,12 @@ def classify_cmd(
         enc = load_encoder(settings.encoder, threads=settings.threads)
         heads = load_headset(settings.model_dir, encoder=encoder_id(enc))
         cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite") if settings.embedding_cache else None
-        labels = classify_texts([t for _, t in rows], heads=heads, encoder=enc, cache=cache)
+        labels = classify_texts([t for _, t, _ in rows], heads=heads, encoder=enc, cache=cache,
+                                headings=[h for _, _, h in rows])
     except ImvoError as e:
         _fail(str(e))
     lines = []
-    for (pid, _), lab in zip(rows, labels):
+    for (pid, _, _), lab in zip(rows, labels):
         lines.append(json.dumps({
             "id": pid, "relevant": lab.relevant, "themes": lab.themes, "steps": lab.steps,
             "bank_activity": lab.bank_activity, "substantiated": lab.substantiated,
@@ -150,6 +151,55 @@ def train(
     except (ImvoError, ValueError) as e:
         _fail(str(e))
     out.print(f"wrote {folder}")
+
+
+@app.command()
+def evaluate(
+    gold: bool = typer.Option(True, help="score the model on the gold passages of unseen reports (corpora/evaluation)"),
+    cv: bool = typer.Option(True, help="cross-validate on the training corpus, grouped by source report (slow)"),
+    aims: Optional[Path] = typer.Option(None, help="AIMS.au gold CSV (default: ../shared/data/labelled/aims_au_gold_test_sentences.csv when present)"),
+    readme: bool = typer.Option(False, "--readme", help="write the tables into README.md"),
+    encoder: Optional[str] = typer.Option(None),
+    model_dir: Optional[Path] = typer.Option(None),
+) -> None:
+    """Per-label precision/recall/F1 and calibration, per language, on unseen reports, CV and AIMS.au."""
+    from pipeline.corpus import load_corpus
+    from pipeline.embed import EmbeddingCache
+    from pipeline.encoders import encoder_id, load_encoder
+    from pipeline.evaluate import cross_validate, evaluate_aims, evaluate_gold, render_markdown, update_readme
+    from pipeline.heads import load_headset
+    from pipeline.report import write_atomic
+    from pipeline.settings import REPO_ROOT
+
+    settings = _settings(encoder=encoder, model_dir=model_dir)
+    results: dict = {}
+    try:
+        enc = load_encoder(settings.encoder, threads=settings.threads)
+        heads = load_headset(settings.model_dir, encoder=encoder_id(enc))
+        cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite") if settings.embedding_cache else None
+        if gold:
+            passages = load_corpus(settings.corpora, evaluation=True)
+            if passages:
+                console.print(f"gold: {len(passages)} passages from unseen reports", highlight=False)
+                results["gold"] = evaluate_gold(heads, passages, encoder=enc, cache=cache)
+        if cv:
+            passages = load_corpus(settings.corpora)
+            results["cv"] = cross_validate(passages, encoder=enc, cache=cache, features=heads.features,
+                                           progress=lambda m: console.print(m, highlight=False))
+        aims_path = aims or (REPO_ROOT.parent / "shared" / "data" / "labelled" / "aims_au_gold_test_sentences.csv")
+        if aims_path.exists():
+            console.print(f"AIMS.au: {aims_path}", highlight=False)
+            results["aims"] = evaluate_aims(heads, aims_path, encoder=enc, cache=cache)
+        elif aims is not None:
+            _fail(f"{aims}: file not found")
+    except (ImvoError, ValueError) as e:
+        _fail(str(e))
+    markdown = render_markdown(results, heads.version)
+    write_atomic(heads.path / "EVALUATION.md", f"# Evaluation of {heads.version}\n\n{markdown}")
+    write_atomic(heads.path / "evaluation.json", json.dumps(results, indent=1, default=str) + "\n")
+    if readme:
+        update_readme(REPO_ROOT / "README.md", markdown)
+    out.print(markdown)
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -77,13 +77,6 @@ class LabelledPassage(BaseModel):
     def _bank(cls, v: list[str] | None) -> list[str] | None:
         return _check_ids(v, BANK_ACTIVITIES, "bank_activity")
 
-    @field_validator("source")
-    @classmethod
-    def _not_evaluation_only(cls, v: str) -> str:
-        if any(v.startswith(prefix) for prefix in EVALUATION_ONLY):
-            raise ValueError(f"source {v!r} is evaluation-only and must not be used for training")
-        return v
-
     @model_validator(mode="after")
     def _consistent(self) -> LabelledPassage:
         if self.relevant is False:
@@ -92,32 +85,49 @@ class LabelledPassage(BaseModel):
         return self
 
 
-def iter_corpus_files(root: Path | None = None) -> list[Path]:
-    folder = (Path(root) if root else DEFAULT_CORPORA) / "labelled"
-    return sorted(folder.glob("*.jsonl"))
+def is_evaluation_only(source: str) -> bool:
+    return any(source.startswith(prefix) for prefix in EVALUATION_ONLY)
 
 
-def read_jsonl(path: Path) -> list[LabelledPassage]:
-    """Read one corpus file; every problem is reported with file and line number."""
+def iter_corpus_files(root: Path | None = None, folder: str = "labelled") -> list[Path]:
+    return sorted(((Path(root) if root else DEFAULT_CORPORA) / folder).glob("*.jsonl"))
+
+
+def read_jsonl(path: Path, *, evaluation: bool = False) -> list[LabelledPassage]:
+    """Read one corpus file; every problem is reported with file and line number.
+
+    Training files (`evaluation=False`) may not hold passages from evaluation-only sources; the gold
+    files in `corpora/evaluation/` hold nothing else.
+    """
     passages, problems = [], []
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
-                passages.append(LabelledPassage.model_validate(json.loads(line)))
+                passage = LabelledPassage.model_validate(json.loads(line))
             except (json.JSONDecodeError, ValidationError) as e:
                 problems.append(f"{path}:{n}: {e}")
+                continue
+            if is_evaluation_only(passage.source) and not evaluation:
+                problems.append(f"{path}:{n}: source {passage.source!r} is evaluation-only and must not be used for training")
+            elif evaluation and not is_evaluation_only(passage.source):
+                problems.append(f"{path}:{n}: source {passage.source!r} is not an evaluation-only report; "
+                                "gold passages must come from reports no model trains on")
+            else:
+                passages.append(passage)
     if problems:
         raise CorpusError("Malformed corpus lines:\n" + "\n".join(problems[:50]))
     return passages
 
 
-def load_corpus(root: Path | None = None, files: list[Path] | None = None) -> list[LabelledPassage]:
-    """Load every corpus file; ids must be unique across files."""
+def load_corpus(root: Path | None = None, files: list[Path] | None = None, *,
+                evaluation: bool = False) -> list[LabelledPassage]:
+    """Load every training file (or, with `evaluation`, every gold file); ids must be unique."""
     passages: list[LabelledPassage] = []
-    for path in files if files is not None else iter_corpus_files(root):
-        passages.extend(read_jsonl(path))
+    folder = "evaluation" if evaluation else "labelled"
+    for path in files if files is not None else iter_corpus_files(root, folder):
+        passages.extend(read_jsonl(path, evaluation=evaluation))
     dupes = [i for i, c in Counter(p.id for p in passages).items() if c > 1]
     if dupes:
         raise CorpusError(f"Duplicate passage ids in the corpus: {dupes[:20]}")
@@ -156,8 +166,9 @@ def main(argv: list[str]) -> int:
         print("usage: python -m pipeline.corpus validate [FILE ...]", file=sys.stderr)
         return 2
     files = [Path(a) for a in argv[1:]] or None
+    evaluation = bool(files) and all(f.parent.name == "evaluation" for f in files)
     try:
-        passages = load_corpus(files=files)
+        passages = load_corpus(files=files, evaluation=evaluation)
     except CorpusError as e:
         print(e, file=sys.stderr)
         return 1

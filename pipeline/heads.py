@@ -85,6 +85,12 @@ class HeadSet:
         return self.manifest["encoder"]
 
     @property
+    def features(self) -> str:
+        """Feature set the heads were trained on (see `pipeline.features`)."""
+        value = self.manifest.get("features", "text")
+        return value if isinstance(value, str) else "text"
+
+    @property
     def version(self) -> str:
         return f"{self.manifest['name']}/{self.manifest['version']}"
 
@@ -95,17 +101,17 @@ class HeadSet:
         h = self.heads[head]
         return float(h.thresholds[0 if label is None else h.labels.index(label)])
 
-    def predict_proba(self, embeddings: np.ndarray, texts: list[str]) -> dict[str, np.ndarray]:
+    def predict_proba(self, features: np.ndarray, texts: list[str]) -> dict[str, np.ndarray]:
         """Calibrated probabilities per head: arrays of shape (n, labels of the head)."""
         extra = None
         out = {}
         for name in HEADS:
             head = self.heads[name]
-            X = embeddings
+            X = features
             if head.extra_features:
                 if extra is None:
                     extra = evidence_features(texts)
-                X = np.hstack([embeddings, extra])
+                X = np.hstack([features, extra])
             out[name] = head.proba(X) if len(X) else np.zeros((0, len(head.labels)))
         return out
 

@@ -83,7 +83,7 @@ def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
     extract(doc, path=Path(path))
     segment(doc)
     embed(doc, encoder=resources.encoder, cache=resources.cache, batch_size=resources.settings.encode_batch_size)
-    classify(doc, heads=resources.heads)
+    classify(doc, heads=resources.heads, encoder=resources.encoder, cache=resources.cache)
     score(doc, covenant=cov, heads=resources.heads, taxonomy_version=resources.taxonomy.version)
     log.info("%s: %s, %d pages, %d passages", doc.source.filename, doc.status.value, len(doc.pages), len(doc.passages))
     return doc

@@ -21,7 +21,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from pipeline.corpus import LabelledPassage, corpus_hash, corpus_stats
-from pipeline.embed import EmbeddingCache, encode_texts
+from pipeline.embed import EmbeddingCache
+from pipeline.features import DEFAULT_FEATURES, passage_features
 from pipeline.encoders import encoder_id
 from pipeline.heads import HEADS, LinearHead, evidence_features, save_headset
 from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES
@@ -136,23 +137,16 @@ def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> 
     return round(float(ece), 4)
 
 
-def train(
+def fit_heads(
+    X: np.ndarray,
     passages: list[LabelledPassage],
     *,
-    encoder,
-    out_dir: Path,
-    name: str = "imvo-heads",
-    model_version: str | None = None,
-    cache: EmbeddingCache | None = None,
     random_state: int = 0,
     progress: Callable[[str], None] | None = None,
-) -> Path:
-    """Fit all heads and write `out_dir/<name>/<version>/`. Returns the version folder."""
+) -> tuple[dict[str, LinearHead], dict[str, dict]]:
+    """Fit every head on features `X` (row i for passages[i]); returns heads and out-of-fold metrics."""
     say = progress or (lambda msg: log.info(msg))
-    texts = [p.text for p in passages]
-    say(f"embedding {len(texts)} passages")
-    X, _ = encode_texts(texts, encoder=encoder, cache=cache)
-    extra = evidence_features(texts)
+    extra = evidence_features([p.text for p in passages])
     groups = np.array([cv_group(p) for p in passages])
     langs = np.array([p.lang for p in passages])
     heads: dict[str, LinearHead] = {}
@@ -186,13 +180,34 @@ def train(
             f1s = [m[scope]["f1"] for m in metrics[head].values() if scope in m and m[scope]["support"] > 0]
             if f1s:
                 metrics[head].setdefault("_macro_f1", {})[scope] = round(float(np.mean(f1s)), 3)
+    return heads, metrics
+
+
+def train(
+    passages: list[LabelledPassage],
+    *,
+    encoder,
+    out_dir: Path,
+    name: str = "imvo-heads",
+    model_version: str | None = None,
+    cache: EmbeddingCache | None = None,
+    features: str = DEFAULT_FEATURES,
+    random_state: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Fit all heads and write `out_dir/<name>/<version>/`. Returns the version folder."""
+    say = progress or (lambda msg: log.info(msg))
+    say(f"embedding {len(passages)} passages ({features})")
+    X = passage_features([p.text for p in passages], [p.heading for p in passages], features=features,
+                         encoder=encoder, cache=cache)
+    heads, metrics = fit_heads(X, passages, random_state=random_state, progress=say)
     model_version = model_version or dt.date.today().strftime("%Y.%m.%d")
     manifest = {
         "name": name,
         "version": model_version,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "encoder": encoder_id(encoder),
-        "features": {"text": "passage text embedding", "substantiated": "embedding + evidence features"},
+        "features": features,
         "corpus": {"sha256": corpus_hash(passages), "passages": len(passages),
                    "stats": _jsonable(corpus_stats(passages))},
         "cv": {"splitter": "GroupKFold(5) by source report", "C_grid": list(C_GRID), "random_state": random_state},

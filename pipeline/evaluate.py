@@ -1,0 +1,178 @@
+"""Measure classifier quality per label and language, the way users will meet it.
+
+Three measurements, each reported per label with precision, recall, F1, support, and ECE:
+- **gold**: the shipped model on gold-labelled passages from evaluation-only reports
+  (`corpora/evaluation/`), which no model ever trains on: quality on unseen real reports.
+- **cv**: cross-validation over the training corpus, grouped by source report (a model is never
+  scored on passages of a report it trained on); each fold retrains every head, thresholds included.
+- **aims**: the AIMS.au expert gold sentences (evaluation-only) mapped onto our steps, next to the
+  published AIMSCheck figures.
+Decisions are scored as the product makes them (relevance-gated), probabilities for calibration.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import GroupKFold
+
+from pipeline.classify import label_rows
+from pipeline.corpus import LabelledPassage
+from pipeline.embed import EmbeddingCache
+from pipeline.features import passage_features
+from pipeline.heads import HeadSet
+from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES
+from pipeline.train import cv_group, expected_calibration_error, fit_heads, prf
+
+log = logging.getLogger(__name__)
+
+# AIMS.au label -> our step, and the F1 the AIMSCheck paper reports for that label (fine-tuned 3B model).
+AIMS_MAPPING = {"C3 (risk description)": ("identify_assess", 0.74), "C4 (remediation)": ("remediate", 0.67),
+                "C5 (effectiveness)": ("track", 0.59)}
+MULTI = {"themes": THEMES, "steps": STEPS, "bank_activity": BANK_ACTIVITIES}
+
+
+def score_decisions(passages: list[LabelledPassage], proba: dict[str, np.ndarray], rows: list) -> dict:
+    """Per-label precision/recall/F1 (overall, en, nl) of decisions, and ECE of probabilities, against gold."""
+    langs = np.array([p.lang for p in passages])
+    out: dict[str, dict] = {}
+
+    def entry(y: np.ndarray, pred: np.ndarray, p: np.ndarray, sel: np.ndarray) -> dict:
+        e = {"all": prf(pred[sel], y[sel]), "ece": expected_calibration_error(p[sel], y[sel]) if sel.any() else None}
+        for lang in ("en", "nl"):
+            s = sel & (langs == lang)
+            if s.any():
+                e[lang] = prf(pred[s], y[s])
+        return e
+
+    known = np.array([p.relevant is not None for p in passages])
+    y = np.array([bool(p.relevant) for p in passages], dtype=int)
+    pred = np.array([r.decisions.relevant for r in rows])
+    out["relevant"] = {"relevant": entry(y, pred, proba["relevant"][:, 0], known)}
+
+    known = np.array([p.substantiated is not None and p.relevant is not None for p in passages])
+    y = np.array([bool(p.substantiated) for p in passages], dtype=int)
+    pred = np.array([r.decisions.substantiated for r in rows])
+    out["substantiated"] = {"substantiated": entry(y, pred, proba["substantiated"][:, 0], known)}
+
+    for head, labels in MULTI.items():
+        known = np.array([getattr(p, head) is not None and p.relevant is not None for p in passages])
+        out[head] = {}
+        for j, label in enumerate(labels):
+            y = np.array([label in (getattr(p, head) or []) for p in passages], dtype=int)
+            pred = np.array([label in getattr(r.decisions, head) for r in rows])
+            out[head][label] = entry(y, pred, proba[head][:, j], known)
+        macro = {}
+        for scope in ("all", "en", "nl"):
+            f1s = [m[scope]["f1"] for m in out[head].values() if scope in m and m[scope]["support"] > 0]
+            if f1s:
+                macro[scope] = round(float(np.mean(f1s)), 3)
+        out[head]["_macro_f1"] = macro
+    out["_passages"] = {"all": len(passages), "en": int((langs == "en").sum()), "nl": int((langs == "nl").sum())}
+    return out
+
+
+def evaluate_gold(heads: HeadSet, passages: list[LabelledPassage], *, encoder, cache: EmbeddingCache | None) -> dict:
+    """The shipped model on gold passages from reports it never saw."""
+    texts = [p.text for p in passages]
+    X = passage_features(texts, [p.heading for p in passages], features=heads.features, encoder=encoder, cache=cache)
+    proba = heads.predict_proba(X, texts)
+    result = score_decisions(passages, proba, label_rows(proba, heads))
+    result["_sources"] = sorted({p.source for p in passages})
+    return result
+
+
+def cross_validate(passages: list[LabelledPassage], *, encoder, cache: EmbeddingCache | None, features: str,
+                   folds: int = 5, random_state: int = 0, progress: Callable[[str], None] | None = None) -> dict:
+    """Grouped by source report: every fold retrains all heads (C, calibration, thresholds) from scratch."""
+    from pipeline.encoders import encoder_id
+
+    say = progress or (lambda m: log.info(m))
+    X = passage_features([p.text for p in passages], [p.heading for p in passages], features=features,
+                         encoder=encoder, cache=cache)
+    groups = np.array([cv_group(p) for p in passages])
+    proba: dict[str, np.ndarray] = {}
+    rows: list = [None] * len(passages)
+    for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(X, groups=groups), 1):
+        say(f"fold {k}/{folds}: training on {len(train)} passages, scoring {len(test)}")
+        heads, _ = fit_heads(X[train], [passages[i] for i in train], random_state=random_state, progress=lambda m: None)
+        fold_set = HeadSet(heads=heads, manifest={"name": "cv", "version": str(k), "encoder": encoder_id(encoder)})
+        fold_proba = fold_set.predict_proba(X[test], [passages[i].text for i in test])
+        for name, values in fold_proba.items():
+            proba.setdefault(name, np.zeros((len(passages), values.shape[1])))[test] = values
+        for i, row in zip(test, label_rows(fold_proba, fold_set)):  # each fold decides with its own thresholds
+            rows[i] = row
+    result = score_decisions(passages, proba, rows)
+    result["_folds"] = folds
+    return result
+
+
+def evaluate_aims(heads: HeadSet, csv_path: Path, *, encoder, cache: EmbeddingCache | None) -> dict:
+    """AIMS.au gold sentences: F1 of our mapped step decisions next to the published AIMSCheck figures."""
+    with open(csv_path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    texts = [r["sentence"] for r in rows]
+    X = passage_features(texts, [None] * len(texts), features=heads.features, encoder=encoder, cache=cache)
+    decisions = label_rows(heads.predict_proba(X, texts), heads)
+    out = {"_sentences": len(rows), "_statements": len({r["statement_id"] for r in rows})}
+    for column, (step, published) in AIMS_MAPPING.items():
+        y = np.array([int(r[column]) for r in rows])
+        pred = np.array([step in d.decisions.steps for d in decisions])
+        out[column] = {"step": step, **prf(pred, y), "aimscheck_f1": published}
+    return out
+
+
+def _fmt(x) -> str:
+    return "–" if x is None else (f"{x:.2f}" if isinstance(x, float) else str(x))
+
+
+def render_markdown(results: dict, model: str) -> str:
+    """Tables for the README and the model folder: per label, per language, per measurement."""
+    lines = [f"Model `{model}`. Decisions as `imvo screen` makes them (relevance-gated); F1 per language; "
+             "ECE = expected calibration error of the label's probability."]
+    for key, title in (("gold", "Unseen real reports (gold labels on evaluation-only reports)"),
+                       ("cv", "Cross-validation on the training corpus, grouped by source report")):
+        r = results.get(key)
+        if not r:
+            continue
+        lines += ["", f"**{title}**: {r['_passages']['all']} passages ({r['_passages']['en']} en, "
+                      f"{r['_passages']['nl']} nl)" + (f"; sources: {', '.join(r['_sources'])}" if "_sources" in r else ""), "",
+                  "| head | label | P | R | F1 | support | F1 en | F1 nl | ECE |", "|---|---|---|---|---|---|---|---|---|"]
+        for head in ("relevant", "themes", "steps", "bank_activity", "substantiated"):
+            for label, e in r[head].items():
+                if label.startswith("_"):
+                    continue
+                a = e["all"]
+                lines.append(f"| {head} | {label} | {_fmt(a['precision'])} | {_fmt(a['recall'])} | **{_fmt(a['f1'])}** | "
+                             f"{a['support']} | {_fmt(e.get('en', {}).get('f1'))} | {_fmt(e.get('nl', {}).get('f1'))} | {_fmt(e['ece'])} |")
+            if "_macro_f1" in r[head]:
+                m = r[head]["_macro_f1"]
+                lines.append(f"| {head} | *macro F1* | | | **{_fmt(m.get('all'))}** | | {_fmt(m.get('en'))} | {_fmt(m.get('nl'))} | |")
+    a = results.get("aims")
+    if a:
+        lines += ["", f"**AIMS.au expert gold sentences** ({a['_sentences']} sentences, {a['_statements']} statements), "
+                      "mapped onto our steps:", "",
+                  "| AIMS.au label | our step | P | R | F1 | support | AIMSCheck F1 (published) |", "|---|---|---|---|---|---|---|"]
+        for column, e in a.items():
+            if column.startswith("_"):
+                continue
+            lines.append(f"| {column} | {e['step']} | {_fmt(e['precision'])} | {_fmt(e['recall'])} | **{_fmt(e['f1'])}** | "
+                         f"{e['support']} | {e['aimscheck_f1']} |")
+    return "\n".join(lines) + "\n"
+
+
+README_START, README_END = "<!-- evaluation:start -->", "<!-- evaluation:end -->"
+
+
+def update_readme(readme: Path, markdown: str) -> None:
+    """Replace the evaluation block of the README with freshly computed tables."""
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        raise ValueError(f"{readme} has no {README_START} ... {README_END} block")
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    readme.write_text(f"{head}{README_START}\n{markdown}{README_END}{tail}", encoding="utf-8")
