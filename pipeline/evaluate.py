@@ -58,6 +58,11 @@ def score_decisions(passages: list[LabelledPassage], proba: dict[str, np.ndarray
     y = np.array([bool(p.substantiated) for p in passages], dtype=int)
     pred = np.array([r.decisions.substantiated for r in rows])
     out["substantiated"] = {"substantiated": entry(y, pred, proba["substantiated"][:, 0], known)}
+    # the head is trained on relevant passages only: its calibration is measured there too
+    on_relevant = known & np.array([bool(p.relevant) for p in passages])
+    if on_relevant.any():
+        out["substantiated"]["substantiated"]["ece"] = expected_calibration_error(
+            proba["substantiated"][on_relevant, 0], y[on_relevant])
 
     for head, labels in MULTI.items():
         known = np.array([getattr(p, head) is not None and p.relevant is not None for p in passages])
@@ -130,9 +135,15 @@ def _fmt(x) -> str:
     return "–" if x is None else (f"{x:.2f}" if isinstance(x, float) else str(x))
 
 
+def _f1(e: dict | None) -> str:
+    """F1 of a scope, or a dash when the scope has no positive passage (no F1 to speak of)."""
+    return _fmt(e["f1"]) if e and e.get("support", 0) > 0 else "–"
+
+
 def render_markdown(results: dict, model: str) -> str:
     """Tables for the README and the model folder: per label, per language, per measurement."""
-    lines = [f"Model `{model}`. Decisions as `imvo screen` makes them (relevance-gated); F1 per language; "
+    lines = [f"Model `{model}`. Decisions as `imvo screen` makes them (relevance-gated); F1 per language "
+             "(– where a language has no positive passage); macro F1 over labels with positives; "
              "ECE = expected calibration error of the label's probability."]
     for key, title in (("gold", "Unseen real reports (gold labels on evaluation-only reports)"),
                        ("cv", "Cross-validation on the training corpus, grouped by source report")):
@@ -147,8 +158,8 @@ def render_markdown(results: dict, model: str) -> str:
                 if label.startswith("_"):
                     continue
                 a = e["all"]
-                lines.append(f"| {head} | {label} | {_fmt(a['precision'])} | {_fmt(a['recall'])} | **{_fmt(a['f1'])}** | "
-                             f"{a['support']} | {_fmt(e.get('en', {}).get('f1'))} | {_fmt(e.get('nl', {}).get('f1'))} | {_fmt(e['ece'])} |")
+                lines.append(f"| {head} | {label} | {_fmt(a['precision'])} | {_fmt(a['recall'])} | **{_f1(a)}** | "
+                             f"{a['support']} | {_f1(e.get('en'))} | {_f1(e.get('nl'))} | {_fmt(e['ece'])} |")
             if "_macro_f1" in r[head]:
                 m = r[head]["_macro_f1"]
                 lines.append(f"| {head} | *macro F1* | | | **{_fmt(m.get('all'))}** | | {_fmt(m.get('en'))} | {_fmt(m.get('nl'))} | |")

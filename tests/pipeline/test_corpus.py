@@ -52,3 +52,18 @@ def test_irrelevant_passages_carry_no_labels():
         LabelledPassage(id="x", text="Revenue grew by five percent this year.", lang="en", relevant=False,
                         themes=["child_labour"], steps=[], bank_activity=[], substantiated=False,
                         source="team-written", labeller="team:written")
+
+
+def test_gold_set_comes_only_from_evaluation_reports_and_never_leaks_into_training(corpus):
+    gold = load_corpus(evaluation=True)
+    assert len(gold) >= 500
+    assert all(p.labeller == "team:gold" for p in gold)
+    train_texts = {" ".join(p.text.split()) for p in corpus}
+    assert not [p.id for p in gold if " ".join(p.text.split()) in train_texts]
+
+
+def test_no_page_of_a_report_is_quoted_more_than_three_times(corpus):
+    from collections import Counter
+
+    pages = Counter((p.source, p.page) for p in [*corpus, *load_corpus(evaluation=True)] if p.page)
+    assert max(pages.values()) <= 3, [k for k, v in pages.items() if v > 3][:5]
