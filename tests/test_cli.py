@@ -5,7 +5,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from flows.cli import app
 from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES
 from tests.conftest import SAMPLE_PDF
 

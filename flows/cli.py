@@ -202,6 +202,78 @@ def evaluate(
     out.print(markdown)
 
 
+@app.command()
+def batch(
+    source: Path = typer.Argument(..., help="manifest CSV (company, year, covenant, path[, sector, language]) or a folder of PDFs"),
+    db: Optional[str] = typer.Option(None, help="SQLAlchemy URL of the results store (default: sqlite in the cache folder)"),
+    base_dir: Optional[Path] = typer.Option(None, help="folder every manifest path must stay inside (default: the manifest's folder)"),
+    dask: Optional[str] = typer.Option(None, help="address of an existing Dask scheduler to run the documents on"),
+    workers: int = typer.Option(1, help="with more than 1: a local Dask cluster of this many worker processes"),
+) -> None:
+    """Screen many reports into the results store; unchanged documents are reused, bad ones recorded."""
+    from flows.batch import batch_screen, task_runner_for
+
+    _settings()
+    flow = batch_screen.with_options(task_runner=task_runner_for(dask, workers))
+    try:
+        summary = flow(str(source), db=db, base_dir=str(base_dir) if base_dir else None, show_progress=True)
+    except ImvoError as e:
+        _fail(str(e))
+    table = Table(title=f"batch: {summary['documents']} documents into {summary['db']}")
+    for col in ("document", "company", "year", "outcome", "status", "completeness", "seconds"):
+        table.add_column(col, no_wrap=col != "document")
+    for r in summary["results"]:
+        table.add_row(Path(r["path"]).name, r["company"] or "", str(r["year"] or ""), r["outcome"], r["status"] or "",
+                      "" if r["completeness"] is None else f"{r['completeness']:.1f}", f"{r['seconds']:.1f}")
+    out.print(table)
+    out.print(f"screened {summary['screened']}, reused {summary['reused']}, failed {summary['failed']}")
+    for f in summary["failures"]:
+        console.print(f"[red]failed:[/red] {f['path']}: {'; '.join(f['reasons'])}", highlight=False, soft_wrap=True)
+    if summary["failures"]:
+        raise typer.Exit(2)
+
+
+@app.command()
+def benchmark(
+    covenant: str = typer.Option(..., help="covenant id, e.g. textile or banking"),
+    year: int = typer.Option(..., help="reporting year to rank"),
+    db: Optional[str] = typer.Option(None, help="SQLAlchemy URL of the results store"),
+    out_dir: Path = typer.Option(Path("out/benchmark"), "--out", help="folder for CSV, XLSX and Parquet"),
+) -> None:
+    """Rank companies by completeness; theme x company and step x company tables; year-over-year changes."""
+    from pipeline.benchmark import benchmark_tables, export_tables
+    from pipeline.store import Store, default_url
+
+    settings = _settings()
+    try:
+        tables = benchmark_tables(Store(db or default_url(settings.cache_dir)), covenant, year)
+    except ValueError as e:
+        _fail(str(e))
+    ranking = tables["ranking"]
+    table = Table(title=f"{covenant} {year}: completeness ranking")
+    for col in ("rank", "company", "completeness", "change"):
+        table.add_column(col)
+    for _, r in ranking.iterrows():
+        change = "" if r["completeness_change"] != r["completeness_change"] else f"{r['completeness_change']:+.1f}"
+        table.add_row(str(r["rank"]), str(r["company"]), f"{r['completeness']:.1f}", change)
+    out.print(table)
+    written = export_tables(tables, out_dir, f"benchmark_{covenant}_{year}")
+    out.print(f"wrote {len(written)} files to {out_dir}")
+
+
+@app.command()
+def serve(
+    registry: Path = typer.Argument(..., help="signatory registry CSV: company, covenant, reports[, sector]"),
+    db: Optional[str] = typer.Option(None),
+    out_dir: Path = typer.Option(Path("out/assessment"), "--out"),
+) -> None:
+    """Serve the yearly assessment deployment (cron schedule in flows/deployments.py); blocks until stopped."""
+    from flows.deployments import serve as serve_deployment
+
+    _settings()
+    serve_deployment(str(registry.resolve()), db, str(out_dir.resolve()))
+
+
 def run() -> None:  # pragma: no cover - console entry point
     app()
 

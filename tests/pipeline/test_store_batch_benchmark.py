@@ -1,0 +1,97 @@
+"""Results store, batch inputs and benchmark tables (library level, no Prefect)."""
+
+import pytest
+
+from pipeline.batch import read_batch, screen_item, summarise
+from pipeline.benchmark import benchmark_tables, compare_cells, export_tables
+from pipeline.errors import ImvoError
+from pipeline.pdfgen import build_pdf
+from pipeline.store import Store
+from tests.fixtures import company_report
+
+
+def test_manifest_paths_are_relative_to_the_manifest_and_cannot_escape(tmp_path):
+    (tmp_path / "reports").mkdir()
+    manifest = tmp_path / "batch.csv"
+    manifest.write_text("company,year,covenant,path,sector\n"
+                        "Acme,2023,textile,reports/acme.pdf,apparel\n"
+                        "Evil,2023,textile,../../etc/passwd,\n"
+                        "Bad,twenty,textile,reports/bad.pdf,\n")
+    good, evil, bad = read_batch(manifest)
+    assert good.path == str(tmp_path / "reports" / "acme.pdf") and good.year == 2023 and good.sector == "apparel"
+    assert good.problem is None
+    assert "outside the base folder" in evil.problem
+    assert "not a number" in bad.problem
+
+
+def test_manifest_without_required_columns_is_refused(tmp_path):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("company,path\nAcme,a.pdf\n")
+    with pytest.raises(ImvoError, match="year, covenant"):
+        read_batch(manifest)
+
+
+def test_a_folder_is_a_batch_with_company_and_year_from_file_names(tmp_path):
+    (tmp_path / "philips_2018_annual_report_en.pdf").write_bytes(b"%PDF-1.4")
+    [item] = read_batch(tmp_path)
+    assert (item.company, item.year) == ("philips", 2018)
+
+
+@pytest.fixture(scope="module")
+def store_with_two_years(tmp_path_factory, resources):
+    folder = tmp_path_factory.mktemp("reports")
+    store = Store(f"sqlite:///{folder / 'results.sqlite'}")
+    from pipeline.batch import BatchItem
+
+    items = []
+    for company, sections in (("Alpha", (2, 5)), ("Beta", (4, 4))):
+        for year, n in zip((2022, 2023), sections):
+            path = folder / f"{company.lower()}_{year}.pdf"
+            build_pdf(company_report(company, year, sections=n), path)
+            items.append(BatchItem(str(path), company, year, "textile"))
+    results = [screen_item(i, resources=resources, store=store) for i in items]
+    return store, items, results
+
+
+def test_screening_again_reuses_and_never_duplicates_rows(store_with_two_years, resources):
+    store, items, results = store_with_two_years
+    assert [r.outcome for r in results] == ["screened"] * 4
+    before = store.dump()
+    again = [screen_item(i, resources=resources, store=store) for i in items]
+    assert [r.outcome for r in again] == ["reused"] * 4
+    assert summarise(again)["reused"] == 4
+    doc = __import__("pipeline.screen", fromlist=["screen_pdf"]).screen_pdf(
+        items[0].path, resources=resources, covenant="textile", company="Alpha", year=2022)
+    store.save(doc)  # saving the same result again replaces it in place
+    assert store.dump() == before
+    rows = store.screenings(covenant="textile")
+    assert {r["model_version"] for r in rows} == {resources.heads.version}
+    assert {r["taxonomy_version"] for r in rows} == {resources.taxonomy.version}
+
+
+def test_benchmark_ranks_and_compares_years(store_with_two_years, tmp_path):
+    store, _, _ = store_with_two_years
+    tables = benchmark_tables(store, "textile", 2023)
+    ranking = tables["ranking"]
+    assert list(ranking["rank"]) == sorted(ranking["rank"]) and set(ranking["company"]) == {"Alpha", "Beta"}
+    alpha = ranking.set_index("company").loc["Alpha"]
+    assert alpha["completeness"] > alpha["previous_completeness"]  # 2023 discloses more sections than 2022
+    yoy = tables["year_over_year"]
+    assert {"improved"} <= set(yoy[yoy.company == "Alpha"]["change"])
+    assert set(yoy[yoy.company == "Beta"]["change"]) <= {"unchanged", "new_evidence", "improved", "declined"}
+    assert list(tables["themes"].columns[:1]) == ["company"]
+    written = export_tables(tables, tmp_path, "bench")
+    assert {p.suffix for p in written} == {".csv", ".parquet", ".xlsx"}
+    import pandas as pd
+
+    assert set(pd.ExcelFile(tmp_path / "bench.xlsx").sheet_names) == set(tables)
+
+
+def test_cell_changes():
+    prev = [{"row": "t", "step": "s", "score": 1, "evidence": [{"quote": "We audit suppliers."}]},
+            {"row": "u", "step": "s", "score": 2, "evidence": [{"quote": "Old."}]}]
+    cur = [{"row": "t", "step": "s", "score": 1, "evidence": [{"quote": "We audit all 40 suppliers."}]},
+           {"row": "u", "step": "s", "score": 1, "evidence": [{"quote": "Old."}]},
+           {"row": "v", "step": "s", "score": 2, "evidence": [{"quote": "New."}]}]
+    changes = {(c["row"], c["step"]): c["change"] for c in compare_cells(prev, cur)}
+    assert changes == {("t", "s"): "new_evidence", ("u", "s"): "declined", ("v", "s"): "improved"}
