@@ -56,7 +56,8 @@ def _transient(task, task_run, state) -> bool:
     return False
 
 
-@task(name="screen-to-store", cache_key_fn=_cache_key, persist_result=True, retries=2, retry_delay_seconds=5,
+@task(name="screen-to-store", cache_key_fn=_cache_key, persist_result=True, result_serializer="json",
+      retries=2, retry_delay_seconds=5,
       retry_condition_fn=_transient, task_run_name="screen {item.path}")
 def screen_to_store(item: BatchItem, settings: Settings, db_url: str) -> dict:
     """Screen one document into the store (or reuse its stored result); returns the item's outcome."""

@@ -144,7 +144,7 @@ def screen_item(item: BatchItem, *, resources: Resources, store: Store) -> ItemR
         log.exception("screening %s failed", item.path)
         doc = new_document(Path(item.path), Metadata(company=item.company, year=item.year, covenant=covenant))
         doc.versions.model, doc.versions.taxonomy = resources.heads.version, resources.taxonomy.version
-        doc.add_error(Stage.extract, ErrorCategory.corrupt,
+        doc.add_error(Stage.extract, ErrorCategory.internal_error,
                       f"unexpected {type(e).__name__}: {e}; please report it with the file "
                       f"({traceback.format_exc(limit=1).strip().splitlines()[-1]})")
     finally:

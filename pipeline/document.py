@@ -39,11 +39,17 @@ class ErrorCategory(str, Enum):
     no_text = "no_text"
     page_error = "page_error"
     table_error = "table_error"
+    too_many_pages = "too_many_pages"
+    timeout = "timeout"
+    crashed = "crashed"
+    memory_limit = "memory_limit"
+    internal_error = "internal_error"
 
 
 # Categories after which nothing can be screened: the document's status is `failed`.
 FATAL = {ErrorCategory.file_not_found, ErrorCategory.not_a_pdf, ErrorCategory.encrypted,
-         ErrorCategory.corrupt, ErrorCategory.no_text}
+         ErrorCategory.corrupt, ErrorCategory.no_text, ErrorCategory.timeout, ErrorCategory.crashed,
+         ErrorCategory.memory_limit, ErrorCategory.internal_error}
 
 
 class ErrorRecord(BaseModel):

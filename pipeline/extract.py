@@ -325,11 +325,16 @@ def open_pdf(doc: Document, path: Path) -> pdfium.PdfDocument | None:
     return pdf
 
 
-def extract(doc: Document, *, path: Path, tables: bool = True) -> Document:
-    """Fill `doc.pages`. Pages that fail or have no text layer become error records."""
+def extract(doc: Document, *, path: Path, tables: bool = True, max_pages: int = 2000) -> Document:
+    """Fill `doc.pages`. Pages that fail or have no text layer become error records; pages beyond
+    `max_pages` are left out and recorded (a report of thousands of pages is rarely a report)."""
     pdf = open_pdf(doc, path)
     if pdf is None:
         return doc
+    if len(pdf) > max_pages:
+        doc.add_error(Stage.extract, ErrorCategory.too_many_pages,
+                      f"the PDF has {len(pdf)} pages; only the first {max_pages} were screened "
+                      "(raise IMVO_MAX_PAGES to screen more)")
     try:
         _title = pdf.get_metadata_value("Title").strip()
         if _title and not doc.source.metadata.title:
@@ -337,14 +342,14 @@ def extract(doc: Document, *, path: Path, tables: bool = True) -> Document:
     except Exception:  # metadata is a nicety; broken info dictionaries are common
         pass
     try:
-        return _extract_pages(doc, pdf, path, tables)
+        return _extract_pages(doc, pdf, path, tables, min(len(pdf), max_pages))
     finally:
         pdf.close()
 
 
-def _extract_pages(doc: Document, pdf: pdfium.PdfDocument, path: Path, tables: bool) -> Document:
+def _extract_pages(doc: Document, pdf: pdfium.PdfDocument, path: Path, tables: bool, n_pages: int) -> Document:
     raw_pages: list[_RawPage] = []
-    for index in range(len(pdf)):
+    for index in range(n_pages):
         number = index + 1
         try:
             page = pdf[index]

@@ -20,6 +20,7 @@ from pipeline.embed import EmbeddingCache, embed
 from pipeline.encoders import encoder_id, load_encoder
 from pipeline.extract import extract
 from pipeline.heads import HeadSet, load_headset
+from pipeline.isolate import extract_isolated
 from pipeline.score import score
 from pipeline.segment import segment
 from pipeline.settings import Settings
@@ -80,7 +81,12 @@ def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
     """Run every stage on one PDF and return the filled document (check `doc.status`)."""
     cov = resources.taxonomy.covenant(covenant or resources.settings.covenant)
     doc = new_document(Path(path), Metadata(company=company, year=year, covenant=cov.id))
-    extract(doc, path=Path(path))
+    s = resources.settings
+    if s.isolate:
+        doc = extract_isolated(doc, path=Path(path), timeout=s.extract_timeout, memory_mb=s.extract_memory_mb,
+                               max_pages=s.max_pages)
+    else:
+        extract(doc, path=Path(path), max_pages=s.max_pages)
     segment(doc)
     embed(doc, encoder=resources.encoder, cache=resources.cache, batch_size=resources.settings.encode_batch_size)
     classify(doc, heads=resources.heads, encoder=resources.encoder, cache=resources.cache)

@@ -38,3 +38,7 @@ class Settings(BaseSettings):
     threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     covenant: str = Field("human_rights", description="covenant whose rubric scores a report by default")
     encode_batch_size: int = Field(256, ge=1)
+    isolate: bool = Field(True, description="parse PDFs in a child process with time and memory limits")
+    extract_timeout: float = Field(300.0, gt=0, description="seconds one PDF may take to parse")
+    extract_memory_mb: int = Field(3072, ge=256, description="address space one PDF parse may use")
+    max_pages: int = Field(2000, ge=1, description="pages screened per PDF at most")

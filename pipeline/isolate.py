@@ -1,0 +1,104 @@
+"""Run PDF parsing of untrusted files in a separate process with a time and a memory limit.
+
+PDF parsers are native code: a crafted or broken file can crash the process (segfault), hang it,
+or make it allocate without bound. The extract stage therefore runs in a child process forked from a
+clean fork server; the parent waits at most `timeout` seconds, the child may not map more than
+`memory_mb` of address space, and a crash, hang or out-of-memory becomes an error record. Results come
+back as JSON over a pipe (never pickled to disk).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import signal
+from pathlib import Path
+
+from pipeline.document import Document, ErrorCategory, Stage
+
+log = logging.getLogger(__name__)
+_CONTEXT = None
+
+
+def _context():
+    global _CONTEXT
+    if _CONTEXT is None:
+        _CONTEXT = mp.get_context("forkserver")
+        _CONTEXT.set_forkserver_preload(["pipeline.extract"])
+    return _CONTEXT
+
+
+def _child(conn, doc_json: str, path: str, memory_mb: int, max_pages: int) -> None:
+    import resource
+
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        from pipeline.extract import extract
+
+        doc = Document.model_validate_json(doc_json)
+        extract(doc, path=Path(path), max_pages=max_pages)
+        conn.send_bytes(b"ok" + doc.model_dump_json().encode("utf-8"))
+    except MemoryError:
+        conn.send_bytes(b"mem")
+    finally:
+        conn.close()
+
+
+def extract_isolated(doc: Document, *, path: Path, timeout: float = 300, memory_mb: int = 3072,
+                     max_pages: int = 2000) -> Document:
+    """`extract` in a child process; the returned document carries its pages or an error record."""
+    ctx = _context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(sender, doc.model_dump_json(), str(path), memory_mb, max_pages), daemon=True)
+    # Dask and other pools run tasks in daemonic processes, which multiprocessing forbids to start
+    # children; the child here is always reaped below, so the flag is lifted for the start only.
+    me = mp.current_process()
+    daemonic = me._config.get("daemon", False)
+    try:
+        me._config["daemon"] = False
+        proc.start()
+    finally:
+        me._config["daemon"] = daemonic
+    sender.close()
+    payload = None
+    timed_out = False
+    try:
+        if receiver.poll(timeout):
+            try:
+                payload = receiver.recv_bytes()
+            except EOFError:
+                payload = None
+        else:
+            timed_out = True
+            proc.kill()
+    finally:
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+        receiver.close()
+    if payload is not None and payload.startswith(b"ok"):
+        return Document.model_validate_json(payload[2:])
+    category, message = failure_record(None if timed_out else payload, None if timed_out else proc.exitcode,
+                                       timeout=timeout, memory_mb=memory_mb)
+    doc.add_error(Stage.extract, category, message)
+    return doc
+
+
+def failure_record(payload: bytes | None, exitcode: int | None, *, timeout: float, memory_mb: int) -> tuple[ErrorCategory, str]:
+    """What went wrong in the child, from what it sent and how it ended."""
+    if payload == b"mem":
+        return ErrorCategory.memory_limit, (f"reading the PDF needed more than {memory_mb} MB; raise "
+                                            "IMVO_EXTRACT_MEMORY_MB if the file is trusted")
+    if payload is None and exitcode in (None, -signal.SIGKILL):
+        return ErrorCategory.timeout, (f"reading the PDF took longer than {timeout:g} s and was stopped; raise "
+                                       "IMVO_EXTRACT_TIMEOUT for very large reports")
+    if exitcode == -signal.SIGABRT:
+        return ErrorCategory.crashed, (f"the PDF parser aborted (SIGABRT), usually because the file needs more than "
+                                       f"{memory_mb} MB (a decompression bomb or a damaged stream); obtain a fresh copy "
+                                       "or raise IMVO_EXTRACT_MEMORY_MB if the file is trusted")
+    if exitcode is not None and exitcode < 0:
+        return ErrorCategory.crashed, (f"the PDF parser crashed ({signal.Signals(-exitcode).name}); the file is "
+                                       "damaged or crafted: obtain a fresh copy")
+    return ErrorCategory.crashed, f"the PDF reader stopped unexpectedly (exit code {exitcode}); obtain a fresh copy"
