@@ -86,8 +86,15 @@ def benchmark_tables(store: Store, covenant: str, year: int) -> dict[str, pd.Dat
                                     by_screening.get(r["screening_id"], [])):
                 changes.append({"company": company, "theme": ch.pop("row"), **ch})
     yoy = pd.DataFrame(changes, columns=["company", "theme", "step", "previous_score", "score", "change"])
+    names = {r["screening_id"]: c for c, r in current.items()}
+    fp = pd.DataFrame([{"company": names[f["screening_id"]], "type": f["type"], "entity": f["entity"], "name": f["name"],
+                        "mentions": f["mentions"], "pages": len(f["pages"]), "themes": ", ".join(f["themes"]),
+                        "steps": ", ".join(f["steps"]), "gap": "; ".join(g["message"] for g in f["gap"] or [])}
+                       for f in store.footprint(list(names)) if f["type"] not in ("site", "supplier")],
+                      columns=["company", "type", "entity", "name", "mentions", "pages", "themes", "steps", "gap"])
     return {
         "ranking": ranking,
+        "footprint": fp,
         "themes": themes.reset_index().rename(columns={"index": "company"}),
         "steps": steps.reset_index().rename(columns={"index": "company"}),
         "cells": cells.rename(columns={"row": "theme"})[["company", "theme", "step", "score", "n_evidence", "n_substantiated"]],

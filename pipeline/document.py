@@ -147,6 +147,16 @@ class PassageLabels(BaseModel):
     needs_review: bool = False
 
 
+class Entity(BaseModel):
+    """A named country, commodity, certification scheme, supplier or site; span indexes the page text."""
+
+    label: Literal["COUNTRY", "COMMODITY", "SCHEME", "SUPPLIER", "SITE"]
+    id: str = Field(description="ISO country code, commodity or scheme key, or a slug of the supplier/site name")
+    text: str
+    start: int
+    end: int
+
+
 class Passage(BaseModel):
     id: str
     page: int = Field(ge=1)
@@ -160,6 +170,7 @@ class Passage(BaseModel):
     lang: str | None = None
     sentences: int = 1
     labels: PassageLabels | None = None
+    entities: list[Entity] = Field(default_factory=list)
 
 
 class Evidence(BaseModel):
@@ -207,6 +218,34 @@ class Scorecard(BaseModel):
     thresholds: dict[str, dict[str, float]]
 
 
+class FootprintRow(BaseModel):
+    type: str
+    id: str
+    name: str
+    mentions: int
+    pages: list[int]
+    themes: list[str] = Field(description="themes of the relevant passages that name it")
+    steps: list[str] = Field(description="steps of the relevant passages that name it")
+
+
+class FootprintGap(BaseModel):
+    """A high-risk country/commodity pair the report names without due diligence on the risk."""
+
+    country: str
+    country_name: str
+    commodity: str
+    risks: list[str]
+    missing: list[str]
+    pages: list[int]
+    message: str
+
+
+class Footprint(BaseModel):
+    entities: list[FootprintRow] = Field(default_factory=list)
+    gaps: list[FootprintGap] = Field(default_factory=list)
+    source: str = ""
+
+
 class Metadata(BaseModel):
     company: str | None = None
     year: int | None = None
@@ -239,6 +278,7 @@ class Document(BaseModel):
     pages: list[Page] = Field(default_factory=list)
     passages: list[Passage] = Field(default_factory=list)
     scorecard: Scorecard | None = None
+    footprint: Footprint | None = None
     errors: list[ErrorRecord] = Field(default_factory=list)
     status: Status = Status.ok
     versions: Versions

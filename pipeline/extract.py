@@ -416,7 +416,10 @@ def _extract_pages(doc: Document, pdf: pdfium.PdfDocument, path: Path, tables: b
             page.tables = len(regions)
     finally:
         if plumber is not None:
-            plumber.close()
+            try:
+                plumber.close()
+            except Exception:  # pdfplumber re-reads pages on close and can choke on the same damage
+                log.debug("pdfplumber could not close %s cleanly", path, exc_info=True)
 
     if doc.pages and not any(p.text.strip() for p in doc.pages):
         doc.add_error(Stage.extract, ErrorCategory.no_text,

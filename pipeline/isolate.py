@@ -41,6 +41,8 @@ def _child(conn, doc_json: str, path: str, memory_mb: int, max_pages: int) -> No
         conn.send_bytes(b"ok" + doc.model_dump_json().encode("utf-8"))
     except MemoryError:
         conn.send_bytes(b"mem")
+    except Exception as e:  # a parser bug on a damaged file: report it instead of dying with a traceback
+        conn.send_bytes(b"exc" + f"{type(e).__name__}: {e}"[:500].encode("utf-8", "replace"))
     finally:
         conn.close()
 
@@ -88,6 +90,9 @@ def extract_isolated(doc: Document, *, path: Path, timeout: float = 300, memory_
 
 def failure_record(payload: bytes | None, exitcode: int | None, *, timeout: float, memory_mb: int) -> tuple[ErrorCategory, str]:
     """What went wrong in the child, from what it sent and how it ended."""
+    if payload is not None and payload.startswith(b"exc"):
+        return ErrorCategory.corrupt, (f"the PDF could not be read ({payload[3:].decode('utf-8', 'replace')}); it is "
+                                       "damaged: try repairing it (e.g. `qpdf in.pdf out.pdf`) or obtain a fresh copy")
     if payload == b"mem":
         return ErrorCategory.memory_limit, (f"reading the PDF needed more than {memory_mb} MB; raise "
                                             "IMVO_EXTRACT_MEMORY_MB if the file is trusted")

@@ -104,6 +104,26 @@ def scorecard_html(doc: Document, taxonomy: Taxonomy, pdf_href: str | None = Non
                         f"<blockquote>{_e(ev.quote)}<br><small>{link}; relevant {ev.relevant:.2f}, theme "
                         f"{ev.theme:.2f}, step {ev.step:.2f}, substantiated {ev.substantiated:.2f}{flag}</small></blockquote>")
                 parts.append("</details>")
+    fp = doc.footprint
+    if fp is not None and (fp.entities or fp.gaps):
+        parts.append("<h2>Supply-chain footprint</h2>")
+        if fp.gaps:
+            parts.append("<p><b>Gaps</b>: high-risk country/commodity pairs the report names without due diligence "
+                         f"on the risk ({_e(fp.source)}).</p><ul>" + "".join(
+                             f"<li class='err'>{_e(g.message)} (pages {_e(', '.join(map(str, g.pages[:10])))})</li>"
+                             for g in fp.gaps) + "</ul>")
+        parts.append("<table class='m'><tr><th>type</th><th>name</th><th>mentions</th><th>pages</th><th>themes</th>"
+                     "<th>steps</th></tr>")
+        shown = [e for e in fp.entities if e.type not in ("site", "supplier")][:200]
+        shown += [e for e in fp.entities if e.type in ("site", "supplier")][:100]
+        for e in shown:
+            pages = ", ".join(map(str, e.pages[:12])) + (" …" if len(e.pages) > 12 else "")
+            parts.append(f"<tr><td>{_e(e.type)}</td><td class='t'>{_e(e.name)}</td><td>{e.mentions}</td>"
+                         f"<td>{_e(pages)}</td><td>{_e(', '.join(e.themes))}</td><td>{_e(', '.join(e.steps))}</td></tr>")
+        parts.append("</table>")
+        hidden = len(fp.entities) - len(shown)
+        if hidden > 0:
+            parts.append(f"<p>{hidden} more suppliers and sites are in the JSON output.</p>")
     if doc.errors:
         parts.append("<h2>Problems</h2><ul>" + "".join(f"<li class='err'>{_e(e.one_line())}</li>" for e in doc.errors) + "</ul>")
     parts.append("</body></html>\n")

@@ -19,6 +19,7 @@ from pipeline.document import Document, Metadata, Source, Versions, sha256_file
 from pipeline.embed import EmbeddingCache, embed
 from pipeline.encoders import encoder_id, load_encoder
 from pipeline.extract import extract
+from pipeline.footprint import footprint
 from pipeline.heads import HeadSet, load_headset
 from pipeline.isolate import extract_isolated
 from pipeline.score import score
@@ -91,5 +92,6 @@ def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
     embed(doc, encoder=resources.encoder, cache=resources.cache, batch_size=resources.settings.encode_batch_size)
     classify(doc, heads=resources.heads, encoder=resources.encoder, cache=resources.cache)
     score(doc, covenant=cov, heads=resources.heads, taxonomy_version=resources.taxonomy.version)
+    footprint(doc)
     log.info("%s: %s, %d pages, %d passages", doc.source.filename, doc.status.value, len(doc.pages), len(doc.passages))
     return doc

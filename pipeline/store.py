@@ -101,6 +101,20 @@ cells = Table(
 )
 
 
+footprint = Table(
+    "footprint", metadata,
+    Column("screening_id", String(40), ForeignKey("screenings.screening_id"), primary_key=True),
+    Column("type", String(16), primary_key=True, comment="country, commodity, scheme, supplier or site"),
+    Column("entity", String(120), primary_key=True, comment="ISO code, commodity or scheme key, or name slug"),
+    Column("name", Text, nullable=False),
+    Column("mentions", Integer, nullable=False),
+    Column("pages", JSON, nullable=False),
+    Column("themes", JSON, nullable=False),
+    Column("steps", JSON, nullable=False),
+    Column("gap", JSON, comment="for a country or commodity in a high-risk pair without due diligence: the gap"),
+)
+
+
 def screening_key(doc_id: str, covenant: str, model_version: str, taxonomy_version: str) -> str:
     """The identity of a result: same PDF bytes, covenant, model and taxonomy give the same key."""
     return hashlib.sha256(f"{doc_id}|{covenant}|{model_version}|{taxonomy_version}".encode()).hexdigest()[:40]
@@ -149,7 +163,7 @@ class Store:
         key = screening_key(doc.doc_id, meta.covenant or "", doc.versions.model or "", doc.versions.taxonomy or "")
         with self.engine.begin() as con:
             self._upsert_document(con, doc)
-            for table in (cells, passages, screenings):
+            for table in (footprint, cells, passages, screenings):
                 con.execute(delete(table).where(table.c.screening_id == key))
             con.execute(insert(screenings).values(
                 screening_id=key, doc_id=doc.doc_id, company=meta.company, year=meta.year, covenant=meta.covenant or "",
@@ -166,6 +180,9 @@ class Store:
             rows = list(_cell_rows(key, doc))
             if rows:
                 con.execute(insert(cells), rows)
+            rows = _footprint_rows(key, doc)
+            if rows:
+                con.execute(insert(footprint), rows)
         return key
 
     def _upsert_document(self, con: Connection, doc: Document) -> None:
@@ -198,22 +215,40 @@ class Store:
         with self.engine.connect() as con:
             return [dict(r) for r in con.execute(q).mappings()]
 
+    def footprint(self, screening_ids: list[str]) -> list[dict]:
+        if not screening_ids:
+            return []
+        q = select(footprint).where(footprint.c.screening_id.in_(screening_ids))
+        with self.engine.connect() as con:
+            return [dict(r) for r in con.execute(q).mappings()]
+
     def counts(self) -> dict[str, int]:
         from sqlalchemy import func
 
         with self.engine.connect() as con:
             return {t.name: con.execute(select(func.count()).select_from(t)).scalar_one()
-                    for t in (documents, screenings, passages, cells)}
+                    for t in (documents, screenings, passages, cells, footprint)}
 
     def dump(self) -> dict[str, list[dict]]:
         """Every row of every table except timestamps, sorted: for comparing two stores."""
         out = {}
         with self.engine.connect() as con:
-            for t in (documents, screenings, passages, cells):
+            for t in (documents, screenings, passages, cells, footprint):
                 rows = [{k: v for k, v in r.items() if k != "screened_at"} for r in con.execute(select(t)).mappings()]
                 out[t.name] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, default=str))
         return out
 
+
+def _footprint_rows(key: str, doc: Document) -> list[dict]:
+    if doc.footprint is None:
+        return []
+    gaps: dict[tuple[str, str], list[dict]] = {}
+    for g in doc.footprint.gaps:
+        gaps.setdefault(("country", g.country), []).append(g.model_dump())
+        gaps.setdefault(("commodity", g.commodity), []).append(g.model_dump())
+    return [{"screening_id": key, "type": e.type, "entity": e.id[:120], "name": e.name, "mentions": e.mentions,
+             "pages": e.pages, "themes": e.themes, "steps": e.steps, "gap": gaps.get((e.type, e.id))}
+            for e in {(e.type, e.id[:120]): e for e in doc.footprint.entities}.values()]
 
 def _main_language(doc: Document) -> str | None:
     langs = [p.lang for p in doc.pages if p.lang]

@@ -32,3 +32,5 @@ def test_child_outcomes_map_to_error_categories():
     category, message = failure_record(None, -11, timeout=5, memory_mb=100)
     assert category is ErrorCategory.crashed and "SIGSEGV" in message
     assert "100 MB" in failure_record(None, -6, timeout=5, memory_mb=100)[1]
+    category, message = failure_record(b"excTypeError: boom", 0, timeout=5, memory_mb=100)
+    assert category is ErrorCategory.corrupt and "TypeError: boom" in message
