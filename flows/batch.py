@@ -18,10 +18,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
 from flows.screen import resources_for
-from pipeline.batch import BatchItem, ItemResult, read_batch, screen_item, summarise
-from pipeline.document import sha256_file
+from pipeline.batch import BatchItem, ItemResult, read_batch, result_key, screen_item, summarise
 from pipeline.settings import Settings
-from pipeline.store import Store, default_url, screening_key
+from pipeline.store import Store, default_url
 
 _STORES: dict[str, Store] = {}
 
@@ -40,7 +39,7 @@ def _cache_key(context: TaskRunContext, params: dict) -> str | None:
     settings: Settings = params["settings"]
     res = resources_for(settings)
     covenant = item.covenant or settings.covenant
-    key = screening_key(sha256_file(path), covenant, res.heads.version, res.taxonomy.version)
+    _, key = result_key(path, covenant, res)
     if store_for(params["db_url"]).lookup(key) is None:
         return None  # the store is the truth: a result missing there (new or emptied database) is computed
     return f"screen-{key}-{hashlib.sha256(params['db_url'].encode()).hexdigest()[:12]}"

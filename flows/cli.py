@@ -86,10 +86,8 @@ def classify_cmd(
 ) -> None:
     """Classify passages that did not come from a PDF."""
     from pipeline.classify import classify_texts
-    from pipeline.embed import EmbeddingCache
-    from pipeline.encoders import encoder_id, load_encoder
-    from pipeline.heads import load_headset
     from pipeline.report import write_atomic
+    from pipeline.screen import load_resources
 
     rows = []
     try:
@@ -106,10 +104,9 @@ def classify_cmd(
         _fail(f"{passages}: file not found")
     settings = _settings(encoder=encoder, model_dir=model_dir)
     try:
-        enc = load_encoder(settings.encoder, threads=settings.threads)
-        heads = load_headset(settings.model_dir, encoder=encoder_id(enc))
-        cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite") if settings.embedding_cache else None
-        labels = classify_texts([t for _, t, _ in rows], heads=heads, encoder=enc, cache=cache,
+        res = load_resources(settings)
+        heads = res.heads
+        labels = classify_texts([t for _, t, _ in rows], heads=heads, encoder=res.encoder, cache=res.cache,
                                 headings=[h for _, _, h in rows])
     except ImvoError as e:
         _fail(str(e))
@@ -134,15 +131,15 @@ def train(
 ) -> None:
     """Train the classifier heads on the labelled corpus."""
     from pipeline.corpus import load_corpus
-    from pipeline.embed import EmbeddingCache
     from pipeline.encoders import USE_NAME, load_encoder
+    from pipeline.screen import open_cache
     from pipeline.train import train as train_heads
 
     settings = _settings(encoder=encoder, corpora=corpora)
     try:
         passages = load_corpus(settings.corpora)
         enc = load_encoder(settings.encoder, threads=settings.threads)
-        cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite") if settings.embedding_cache else None
+        cache = open_cache(settings)
         if name is None:
             slug = re.sub(r"[^a-z0-9]+", "-", Path(settings.encoder).name.lower()).strip("-")
             name = "imvo-heads" if settings.encoder == USE_NAME else f"imvo-heads-{slug}"
@@ -164,19 +161,16 @@ def evaluate(
 ) -> None:
     """Per-label precision/recall/F1 and calibration, per language, on unseen reports, CV and AIMS.au."""
     from pipeline.corpus import load_corpus
-    from pipeline.embed import EmbeddingCache
-    from pipeline.encoders import encoder_id, load_encoder
     from pipeline.evaluate import cross_validate, evaluate_aims, evaluate_gold, render_markdown, update_readme
-    from pipeline.heads import load_headset
     from pipeline.report import write_atomic
+    from pipeline.screen import load_resources
     from pipeline.settings import REPO_ROOT
 
     settings = _settings(encoder=encoder, model_dir=model_dir)
     results: dict = {}
     try:
-        enc = load_encoder(settings.encoder, threads=settings.threads)
-        heads = load_headset(settings.model_dir, encoder=encoder_id(enc))
-        cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite") if settings.embedding_cache else None
+        res = load_resources(settings)
+        enc, heads, cache = res.encoder, res.heads, res.cache
         if gold:
             passages = load_corpus(settings.corpora, evaluation=True)
             if passages:

@@ -136,7 +136,8 @@ def screen_item(item: BatchItem, *, resources: Resources, store: Store) -> ItemR
                 result.completeness = stored["completeness"]
                 result.errors = [e["message"] for e in stored["errors"]]
                 return result
-        doc = screen_pdf(path, resources=resources, covenant=covenant, company=item.company, year=item.year)
+        doc = screen_pdf(path, resources=resources, covenant=covenant, company=item.company, year=item.year,
+                         sha256=result.doc_id)
     except ImvoError as e:
         result.errors = [str(e)]
         return result

@@ -87,8 +87,7 @@ class HeadSet:
     @property
     def features(self) -> str:
         """Feature set the heads were trained on (see `pipeline.features`)."""
-        value = self.manifest.get("features", "text")
-        return value if isinstance(value, str) else "text"
+        return self.manifest.get("features", "text")
 
     @property
     def version(self) -> str:

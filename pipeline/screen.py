@@ -54,19 +54,23 @@ class Resources:
     cache: EmbeddingCache | None
 
 
+def open_cache(settings: Settings) -> EmbeddingCache | None:
+    return EmbeddingCache(settings.cache_dir / "embeddings.sqlite") if settings.embedding_cache else None
+
+
 def load_resources(settings: Settings) -> Resources:
     taxonomy = load_taxonomy(settings.corpora)
     encoder = load_encoder(settings.encoder, threads=settings.threads)
     heads = load_headset(settings.model_dir, encoder=encoder_id(encoder))
-    cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite") if settings.embedding_cache else None
-    return Resources(settings=settings, taxonomy=taxonomy, encoder=encoder, heads=heads, cache=cache)
+    return Resources(settings=settings, taxonomy=taxonomy, encoder=encoder, heads=heads, cache=open_cache(settings))
 
 
-def new_document(path: Path, metadata: Metadata | None = None) -> Document:
-    """An empty document for `path`: identity (sha256 of the bytes) and provenance, nothing extracted."""
+def new_document(path: Path, metadata: Metadata | None = None, *, sha256: str | None = None) -> Document:
+    """An empty document for `path`: identity (sha256 of the bytes, computed unless the caller has it)
+    and provenance, nothing extracted."""
     path = Path(path)
     try:
-        digest, size = sha256_file(path), path.stat().st_size
+        digest, size = sha256 or sha256_file(path), path.stat().st_size
     except OSError:
         digest, size = "0" * 64, 0  # extract records why the file cannot be read
     return Document(
@@ -78,10 +82,10 @@ def new_document(path: Path, metadata: Metadata | None = None) -> Document:
 
 
 def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
-               company: str | None = None, year: int | None = None) -> Document:
+               company: str | None = None, year: int | None = None, sha256: str | None = None) -> Document:
     """Run every stage on one PDF and return the filled document (check `doc.status`)."""
     cov = resources.taxonomy.covenant(covenant or resources.settings.covenant)
-    doc = new_document(Path(path), Metadata(company=company, year=year, covenant=cov.id))
+    doc = new_document(Path(path), Metadata(company=company, year=year, covenant=cov.id), sha256=sha256)
     s = resources.settings
     if s.isolate:
         doc = extract_isolated(doc, path=Path(path), timeout=s.extract_timeout, memory_mb=s.extract_memory_mb,
@@ -89,7 +93,7 @@ def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
     else:
         extract(doc, path=Path(path), max_pages=s.max_pages)
     segment(doc)
-    embed(doc, encoder=resources.encoder, cache=resources.cache, batch_size=resources.settings.encode_batch_size)
+    embed(doc, encoder=resources.encoder, cache=resources.cache, batch_size=s.encode_batch_size)
     classify(doc, heads=resources.heads, encoder=resources.encoder, cache=resources.cache)
     score(doc, covenant=cov, heads=resources.heads, taxonomy_version=resources.taxonomy.version)
     footprint(doc)

@@ -208,32 +208,31 @@ class Store:
         with self.engine.connect() as con:
             return [dict(r) for r in con.execute(q.order_by(screenings.c.screening_id)).mappings()]
 
-    def cells(self, screening_ids: list[str], kind: str = "theme") -> list[dict]:
+    def _rows_for(self, table: Table, screening_ids: list[str], *where) -> list[dict]:
         if not screening_ids:
             return []
-        q = select(cells).where(cells.c.screening_id.in_(screening_ids), cells.c.kind == kind)
+        q = select(table).where(table.c.screening_id.in_(screening_ids), *where)
         with self.engine.connect() as con:
             return [dict(r) for r in con.execute(q).mappings()]
 
+    def cells(self, screening_ids: list[str], kind: str = "theme") -> list[dict]:
+        return self._rows_for(cells, screening_ids, cells.c.kind == kind)
+
     def footprint(self, screening_ids: list[str]) -> list[dict]:
-        if not screening_ids:
-            return []
-        q = select(footprint).where(footprint.c.screening_id.in_(screening_ids))
-        with self.engine.connect() as con:
-            return [dict(r) for r in con.execute(q).mappings()]
+        return self._rows_for(footprint, screening_ids)
 
     def counts(self) -> dict[str, int]:
         from sqlalchemy import func
 
         with self.engine.connect() as con:
             return {t.name: con.execute(select(func.count()).select_from(t)).scalar_one()
-                    for t in (documents, screenings, passages, cells, footprint)}
+                    for t in metadata.sorted_tables}
 
     def dump(self) -> dict[str, list[dict]]:
         """Every row of every table except timestamps, sorted: for comparing two stores."""
         out = {}
         with self.engine.connect() as con:
-            for t in (documents, screenings, passages, cells, footprint):
+            for t in metadata.sorted_tables:
                 rows = [{k: v for k, v in r.items() if k != "screened_at"} for r in con.execute(select(t)).mappings()]
                 out[t.name] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, default=str))
         return out
