@@ -135,6 +135,18 @@ class Decisions(BaseModel):
     substantiated: bool
 
 
+class Review(BaseModel):
+    """An analyst's verdict on a passage, imported with `imvo review import`.
+
+    `confirmed`: the model's labels were accepted; `corrected`: the reviewer replaced them (the
+    passage's decisions are the reviewer's); `rejected`: the passage is not evidence of anything.
+    """
+
+    verdict: Literal["confirmed", "corrected", "rejected"]
+    reviewer: str
+    date: str = Field(description="ISO date of the verdict")
+
+
 class PassageLabels(BaseModel):
     """Calibrated probabilities per head and label, and the decisions at the model's thresholds."""
 
@@ -145,6 +157,9 @@ class PassageLabels(BaseModel):
     substantiated: float
     decisions: Decisions
     needs_review: bool = False
+    review: Review | None = Field(
+        default=None, description="an analyst's verdict on this passage, when one was imported"
+    )
 
 
 class Entity(BaseModel):
@@ -184,6 +199,7 @@ class Evidence(BaseModel):
     substantiated: float
     is_substantiated: bool
     needs_review: bool
+    review: Review | None = Field(default=None, description="set when an analyst confirmed or corrected the passage")
 
 
 class Cell(BaseModel):
