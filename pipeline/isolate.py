@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import signal
-import sys
 import threading
-import types
 from contextlib import contextmanager
+from multiprocessing import spawn
 from pathlib import Path
 
 from pipeline.document import Document, ErrorCategory, Stage
@@ -44,21 +43,32 @@ def start_server() -> None:
     forkserver.ensure_running()
 
 
+_LOCAL = threading.local()
+
+
+def _preparation_data(name, _original=spawn.get_preparation_data):
+    data = _original(name)
+    if getattr(_LOCAL, "without_main", False):
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+    return data
+
+
 @contextmanager
 def _without_main():
-    """Hide the caller's `__main__` while a child starts.
+    """Start children without the caller's `__main__`.
 
     multiprocessing makes every forkserver child re-import the parent's main module; for the CLI
     that is the whole application (torch, sentence-transformers: ~4 s per PDF). The child runs
-    `_child` from this module and needs nothing from `__main__`.
+    `_child` from this module and needs nothing from `__main__`. Only starts made inside this
+    block, on this thread, leave it out.
     """
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
+    spawn.get_preparation_data = _preparation_data
+    _LOCAL.without_main = True
     try:
         yield
     finally:
-        if main is not None:
-            sys.modules["__main__"] = main
+        _LOCAL.without_main = False
 
 
 def _child(conn, doc_json: str, path: str, memory_mb: int, max_pages: int, workers: int) -> None:

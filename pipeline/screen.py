@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import platform
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from pipeline import __version__
 from pipeline.classify import classify
 from pipeline.document import Document, Metadata, Source, Versions, sha256_file
 from pipeline.embed import EmbeddingCache, embed
-from pipeline.encoders import encoder_id, load_encoder
+from pipeline.encoders import encoder_id_for, load_encoder
 from pipeline.extract import extract
 from pipeline.footprint import footprint
 from pipeline.heads import HeadSet, load_headset
@@ -45,13 +46,50 @@ def library_versions() -> dict[str, str]:
 
 @dataclass
 class Resources:
-    """Everything loaded once and shared by every document of a run."""
+    """Everything loaded once and shared by every document of a run.
+
+    The encoder is loaded on first use: a batch whose documents are all in the results store
+    never needs it (nor the ~5 s import of torch and sentence-transformers)."""
 
     settings: Settings
     taxonomy: Taxonomy
-    encoder: object
     heads: HeadSet
     cache: EmbeddingCache | None
+    _encoder: object | None = field(default=None, repr=False)
+    _loading: threading.Thread | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _load_error: BaseException | None = field(default=None, repr=False)
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = load_encoder(self.settings.encoder, threads=self.settings.threads)
+
+    def preload(self) -> None:
+        """Start loading the encoder in a background thread (the PDF is read meanwhile, in other processes)."""
+        if self._encoder is not None or self._loading is not None:
+            return
+
+        def run() -> None:
+            try:
+                self._load()
+            except BaseException as e:  # raised again where the encoder is needed
+                self._load_error = e
+
+        self._loading = threading.Thread(target=run, name="imvo-load-encoder", daemon=True)
+        self._loading.start()
+
+    @property
+    def encoder(self):
+        if self._loading is not None:
+            self._loading.join()
+            self._loading = None
+            if self._load_error is not None:
+                error, self._load_error = self._load_error, None
+                raise error
+        if self._encoder is None:
+            self._load()
+        return self._encoder
 
 
 def open_cache(settings: Settings) -> EmbeddingCache | None:
@@ -59,12 +97,9 @@ def open_cache(settings: Settings) -> EmbeddingCache | None:
 
 
 def load_resources(settings: Settings) -> Resources:
-    if settings.isolate:
-        start_server()  # boots in the background while the models load
     taxonomy = load_taxonomy(settings.corpora)
-    encoder = load_encoder(settings.encoder, threads=settings.threads)
-    heads = load_headset(settings.model_dir, encoder=encoder_id(encoder))
-    return Resources(settings=settings, taxonomy=taxonomy, encoder=encoder, heads=heads, cache=open_cache(settings))
+    heads = load_headset(settings.model_dir, encoder=encoder_id_for(settings.encoder))
+    return Resources(settings=settings, taxonomy=taxonomy, heads=heads, cache=open_cache(settings))
 
 
 def new_document(path: Path, metadata: Metadata | None = None, *, sha256: str | None = None) -> Document:
@@ -89,7 +124,9 @@ def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
     cov = resources.taxonomy.covenant(covenant or resources.settings.covenant)
     doc = new_document(Path(path), Metadata(company=company, year=year, covenant=cov.id), sha256=sha256)
     s = resources.settings
+    resources.preload()
     if s.isolate:
+        start_server()
         doc = extract_isolated(doc, path=Path(path), timeout=s.extract_timeout, memory_mb=s.extract_memory_mb,
                                max_pages=s.max_pages, workers=s.threads)
     else:

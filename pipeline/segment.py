@@ -29,13 +29,12 @@ _LETTERS = re.compile(r"[^\W\d_]")
 _ABBREVIATIONS = REPO_ROOT / "corpora" / "segment" / "abbreviations.yaml"
 
 
-def _spacy_punct_chars() -> frozenset[str]:
+@lru_cache(maxsize=1)
+def _punct_chars() -> frozenset[str]:
+    """The sentencizer's sentence-final punctuation (imported lazily: spaCy takes seconds to import)."""
     from spacy.pipeline.sentencizer import Sentencizer
 
     return frozenset(Sentencizer.default_punct_chars)
-
-
-_PUNCT_CHARS = _spacy_punct_chars()
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +65,7 @@ def _flags(vocab) -> tuple[int, int]:
     arrays can carry them (`Doc.to_array`) instead of a set lookup per token."""
     key = id(vocab)
     if key not in _FLAGS:
-        _FLAGS[key] = (vocab.add_flag(lambda text: text in _PUNCT_CHARS),
+        _FLAGS[key] = (vocab.add_flag(lambda text: text in _punct_chars()),
                        vocab.add_flag(lambda text: text in _BULLETS_SET))
     return _FLAGS[key]
 
