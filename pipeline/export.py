@@ -83,9 +83,17 @@ def _name(taxonomy: Taxonomy, kind: str, label: str) -> str:
 
 def _cell_rows(records: Records, taxonomy: Taxonomy) -> tuple[list[dict], list[dict]]:
     by_id = {s["screening_id"]: s for s in records.screenings}
+    position = {sid: i for i, sid in enumerate(by_id)}
     cells, evidence = [], []
     steps = taxonomy.labels.steps
-    for c in sorted(records.cells, key=lambda c: (c["screening_id"], c["kind"] != "theme")):
+    rows = [*taxonomy.labels.themes, *taxonomy.labels.bank_activities]
+
+    def order(c: dict) -> tuple:  # screenings in order, then the taxonomy's order of themes and steps
+        return (position[c["screening_id"]], c["kind"] != "theme",
+                rows.index(c["row"]) if c["row"] in rows else len(rows), c["row"],
+                list(steps).index(c["step"]) if c["step"] in steps else len(steps))
+
+    for c in sorted(records.cells, key=order):
         s = by_id[c["screening_id"]]
         head = {"screening_id": c["screening_id"], "company": s["company"], "year": s["year"], "covenant": s["covenant"],
                 "kind": c["kind"], "theme": c["row"]}
