@@ -6,7 +6,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from pipeline.batch import result_key
+from pipeline.batch import BatchItem, result_key, screen_item
 from pipeline.corpus import iter_corpus_files, load_corpus
 from pipeline.export import load_columns, review_id
 from pipeline.records import records_from_documents, records_from_store
@@ -165,6 +165,15 @@ def test_verdicts_change_the_screening_key_so_stored_results_are_not_reused(roun
     listed = {r["review_id"] for r in review_rows(records)}
     assert round_trip["accepted"] not in listed
     assert round_trip["accepted"] in {r["review_id"] for r in review_rows(records, include_reviewed=True)}
+
+
+def test_a_batch_screens_a_report_again_once_its_verdicts_change(round_trip, company_doc, company_pdf, tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    store.save(company_doc)  # stored before the verdicts were imported
+    item = BatchItem(str(company_pdf), "Acme", 2023, "textile")
+    first = screen_item(item, resources=round_trip["resources2"], store=store)
+    assert first.outcome == "screened" and first.screening_id == document_key(round_trip["doc2"])
+    assert screen_item(item, resources=round_trip["resources2"], store=store).outcome == "reused"
 
 
 def test_imvo_train_reads_the_verdicts(round_trip):
