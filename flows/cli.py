@@ -74,6 +74,9 @@ def screen(
     out.print(table)
     for e in doc.errors:
         console.print(f"[yellow]warning:[/yellow] {e.one_line()}", highlight=False)
+    reviewed = sum(1 for p in doc.passages if p.labels and p.labels.review)
+    if doc.versions.reviews:
+        out.print(f"{reviewed} passages labelled by analysts' verdicts from {resources.settings.reviews}")
     out.print(f"status {doc.status.value}; {len(doc.pages)} pages, {len(doc.passages)} passages; wrote {json_path} and {html_path}")
 
 

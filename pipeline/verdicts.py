@@ -101,6 +101,11 @@ def read_screening_only(path: Path) -> list[ScreeningOnlyPassage]:
     return out
 
 
+def verdicts_signature(folder: Path) -> tuple:
+    """Names, sizes and modification times of the verdict files: changes when verdicts are imported."""
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in [*sum(verdict_files(folder), [])])
+
+
 def load_verdicts(folder: Path) -> Verdicts:
     """Every verdict under `folder` (an absent folder holds none); a line without a verdict is an error."""
     training, screening_only = verdict_files(folder)

@@ -100,3 +100,20 @@ def test_train_learns_from_the_imported_verdicts(scorecard, company_doc, tmp_pat
     assert "1 of them analysts' verdicts" in result.output
     [reviewed] = [p for p in seen["passages"] if p.review is not None]
     assert reviewed.review.passage_id == passage_id and reviewed.relevant is False
+
+
+def test_flow_workers_reload_verdicts_after_an_import(resources, settings, tmp_path, monkeypatch):
+    import flows.screen
+    from pipeline.verdicts import load_verdicts
+
+    folder = tmp_path / "reviews"
+    mine = settings.model_copy(update={"reviews_dir": folder})
+    monkeypatch.setitem(flows.screen._RESOURCES, mine.model_dump_json(), __import__("dataclasses").replace(resources))
+    assert len(flows.screen.resources_for(mine).verdicts) == 0
+    folder.mkdir()
+    line = {"id": "review-x", "text": "We audited 40 spinning mills for forced labour.", "lang": "en", "relevant": False,
+            "themes": [], "steps": [], "bank_activity": [], "substantiated": False, "source": "acme.pdf", "page": 1,
+            "labeller": "review:A", "date": "2024-01-01",
+            "review": {"review_id": "aaaaaaaaaaaa-1", "verdict": "reject", "doc_sha256": "a" * 64, "passage_id": "1"}}
+    (folder / "2024-01-01_a.jsonl").write_text(json.dumps(line) + "\n")
+    assert len(flows.screen.resources_for(mine).verdicts) == 1 == len(load_verdicts(folder))
