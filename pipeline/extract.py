@@ -8,8 +8,11 @@ rules (columns, tables of aligned text, headings, running headers) live in `pipe
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
+import os
 import re
+import signal
 from collections import Counter
 from pathlib import Path
 
@@ -46,6 +49,7 @@ _SPACE = {" ", "\t", "\xa0", "\u2002", "\u2003", "\u2009", "\u200b"}
 # Symbol-font bullets arrive as private-use code points.
 _BULLETS = {"\uf0b7": "•", "\uf0a7": "▪", "\uf076": "❖", "\uf0d8": "➢", "\uf0fc": "✓", "\uf0a8": "•", "\uf02d": "-"}
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_PAGES_PER_WORKER = 8  # below this many pages per process, forking costs more than it saves
 _MIN_TEXT_CHARS = 20  # fewer non-space characters than this on a page with an image = no text layer
 
 
@@ -325,9 +329,12 @@ def open_pdf(doc: Document, path: Path) -> pdfium.PdfDocument | None:
     return pdf
 
 
-def extract(doc: Document, *, path: Path, tables: bool = True, max_pages: int = 2000) -> Document:
+def extract(doc: Document, *, path: Path, tables: bool = True, max_pages: int = 2000, workers: int = 1) -> Document:
     """Fill `doc.pages`. Pages that fail or have no text layer become error records; pages beyond
-    `max_pages` are left out and recorded (a report of thousands of pages is rarely a report)."""
+    `max_pages` are left out and recorded (a report of thousands of pages is rarely a report).
+
+    `workers` > 1 reads pages in that many forked processes; only safe in a single-threaded
+    process, which is why only the isolated extract child asks for it."""
     pdf = open_pdf(doc, path)
     if pdf is None:
         return doc
@@ -342,29 +349,118 @@ def extract(doc: Document, *, path: Path, tables: bool = True, max_pages: int = 
     except Exception:  # metadata is a nicety; broken info dictionaries are common
         pass
     try:
-        return _extract_pages(doc, pdf, path, tables, min(len(pdf), max_pages))
+        return _extract_pages(doc, pdf, path, tables, min(len(pdf), max_pages), workers)
     finally:
         pdf.close()
 
 
-def _extract_pages(doc: Document, pdf: pdfium.PdfDocument, path: Path, tables: bool, n_pages: int) -> Document:
+def _read_pages(pdf: pdfium.PdfDocument, indices: range) -> tuple[list[_RawPage], list[tuple[int, str]]]:
+    """Pass 1 over the given pages: raw segments, and (page, message) for pages that failed."""
     raw_pages: list[_RawPage] = []
-    for index in range(n_pages):
+    failures: list[tuple[int, str]] = []
+    for index in indices:
         number = index + 1
         try:
             page = pdf[index]
         except pdfium.PdfiumError as e:
-            doc.add_error(Stage.extract, ErrorCategory.page_error, f"page could not be loaded ({e}); it is skipped", page=number)
+            failures.append((number, f"page could not be loaded ({e}); it is skipped"))
             raw_pages.append(_RawPage(number, 0.0, 0.0))
             continue
         try:
             raw_pages.append(read_segments(page, number))
         except pdfium.PdfiumError as e:
-            doc.add_error(Stage.extract, ErrorCategory.page_error, f"text could not be read ({e}); the page is skipped", page=number)
+            failures.append((number, f"text could not be read ({e}); the page is skipped"))
             left, bottom, right, top = page.get_cropbox()
             raw_pages.append(_RawPage(number, right - left, top - bottom))
         finally:
             page.close()
+    return raw_pages, failures
+
+
+def _raw_to_json(raw_pages: list[_RawPage], failures: list[tuple[int, str]]) -> bytes:
+    return json.dumps({
+        "pages": [[r.number, r.width, r.height, r.image_only,
+                   [[s.text, s.x0, s.top, s.x1, s.bottom, s.size, s.bold, s.hyphen_end] for s in r.segments]]
+                  for r in raw_pages],
+        "failures": failures,
+    }, separators=(",", ":")).encode("utf-8")
+
+
+def _raw_from_json(payload: bytes) -> tuple[list[_RawPage], list[tuple[int, str]]]:
+    data = json.loads(payload)
+    raw_pages = []
+    for number, width, height, image_only, segments in data["pages"]:
+        raw = _RawPage(number, width, height)
+        raw.image_only = image_only
+        raw.segments = [Segment(*seg) for seg in segments]
+        raw_pages.append(raw)
+    return raw_pages, [tuple(f) for f in data["failures"]]
+
+
+def _read_pages_forked(pdf: pdfium.PdfDocument, path: Path, n_pages: int, workers: int) -> tuple[list[_RawPage], list[tuple[int, str]]]:
+    """Pass 1 split over `workers` processes: this one reads every `workers`-th page, forked helpers
+    the others (each opens the file itself) and send their segments back as JSON over a pipe.
+
+    Only for a single-threaded process (the isolated extract child): forking a process with threads
+    is unsafe. A helper dies with its parent (PR_SET_PDEATHSIG), so a timeout kill leaves nothing
+    behind; if a helper fails, its pages are read here instead.
+    """
+    helpers: list[tuple[int, int, range]] = []
+    for w in range(1, workers):
+        indices = range(w, n_pages, workers)
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the forked helper; its result is checked in the parent
+            code = 1
+            try:
+                os.close(read_fd)
+                _die_with_parent()
+                own = pdfium.PdfDocument(str(path))
+                try:
+                    payload = _raw_to_json(*_read_pages(own, indices))
+                finally:
+                    own.close()
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(payload)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        helpers.append((pid, read_fd, indices))
+    raw_pages, failures = _read_pages(pdf, range(0, n_pages, workers))
+    for pid, read_fd, indices in helpers:
+        with os.fdopen(read_fd, "rb") as src:
+            payload = src.read()
+        _, status = os.waitpid(pid, 0)
+        try:
+            if status != 0:
+                raise ValueError(f"page reader exited with status {status}")
+            more, more_failures = _raw_from_json(payload)
+        except ValueError:
+            log.warning("a page reader process failed; reading its pages here", exc_info=True)
+            more, more_failures = _read_pages(pdf, indices)
+        raw_pages += more
+        failures += more_failures
+    raw_pages.sort(key=lambda r: r.number)
+    failures.sort()
+    return raw_pages, failures
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the forked helper
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:
+        os._exit(1)
+
+
+def _extract_pages(doc: Document, pdf: pdfium.PdfDocument, path: Path, tables: bool, n_pages: int,
+                   workers: int = 1) -> Document:
+    if workers > 1 and n_pages >= _PAGES_PER_WORKER * 2:
+        raw_pages, failures = _read_pages_forked(pdf, path, n_pages, min(workers, n_pages // _PAGES_PER_WORKER))
+    else:
+        raw_pages, failures = _read_pages(pdf, range(n_pages))
+    for number, message in failures:
+        doc.add_error(Stage.extract, ErrorCategory.page_error, message, page=number)
 
     running = find_running_text([p.segments for p in raw_pages], [p.height for p in raw_pages])
     dehyphenate = _Dehyphenator([s.text for p in raw_pages for s in p.segments])

@@ -12,12 +12,17 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import signal
+import sys
+import threading
+import types
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.document import Document, ErrorCategory, Stage
 
 log = logging.getLogger(__name__)
 _CONTEXT = None
+_START_LOCK = threading.Lock()
 
 
 def _context():
@@ -28,7 +33,35 @@ def _context():
     return _CONTEXT
 
 
-def _child(conn, doc_json: str, path: str, memory_mb: int, max_pages: int) -> None:
+def start_server() -> None:
+    """Start the fork server now, in the background, so the first PDF does not wait for it.
+
+    The server imports only the extract stage (~1 s); callers start it before loading the models.
+    """
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
+
+
+@contextmanager
+def _without_main():
+    """Hide the caller's `__main__` while a child starts.
+
+    multiprocessing makes every forkserver child re-import the parent's main module; for the CLI
+    that is the whole application (torch, sentence-transformers: ~4 s per PDF). The child runs
+    `_child` from this module and needs nothing from `__main__`.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+def _child(conn, doc_json: str, path: str, memory_mb: int, max_pages: int, workers: int) -> None:
     import resource
 
     limit = memory_mb * 1024 * 1024
@@ -37,7 +70,7 @@ def _child(conn, doc_json: str, path: str, memory_mb: int, max_pages: int) -> No
         from pipeline.extract import extract
 
         doc = Document.model_validate_json(doc_json)
-        extract(doc, path=Path(path), max_pages=max_pages)
+        extract(doc, path=Path(path), max_pages=max_pages, workers=workers)
         conn.send_bytes(b"ok" + doc.model_dump_json().encode("utf-8"))
     except MemoryError:
         conn.send_bytes(b"mem")
@@ -48,18 +81,20 @@ def _child(conn, doc_json: str, path: str, memory_mb: int, max_pages: int) -> No
 
 
 def extract_isolated(doc: Document, *, path: Path, timeout: float = 300, memory_mb: int = 3072,
-                     max_pages: int = 2000) -> Document:
-    """`extract` in a child process; the returned document carries its pages or an error record."""
+                     max_pages: int = 2000, workers: int = 1) -> Document:
+    """`extract` in a child process; the returned document carries its pages or an error record.
+    `workers` > 1 lets the child read pages in that many processes (each under the same limits)."""
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(sender, doc.model_dump_json(), str(path), memory_mb, max_pages), daemon=True)
+    proc = ctx.Process(target=_child, args=(sender, doc.model_dump_json(), str(path), memory_mb, max_pages, workers), daemon=True)
     # Dask and other pools run tasks in daemonic processes, which multiprocessing forbids to start
     # children; the child here is always reaped below, so the flag is lifted for the start only.
     me = mp.current_process()
     daemonic = me._config.get("daemon", False)
     try:
-        me._config["daemon"] = False
-        proc.start()
+        with _START_LOCK, _without_main():
+            me._config["daemon"] = False
+            proc.start()
     finally:
         me._config["daemon"] = daemonic
     sender.close()

@@ -22,7 +22,7 @@ from pipeline.encoders import encoder_id, load_encoder
 from pipeline.extract import extract
 from pipeline.footprint import footprint
 from pipeline.heads import HeadSet, load_headset
-from pipeline.isolate import extract_isolated
+from pipeline.isolate import extract_isolated, start_server
 from pipeline.score import score
 from pipeline.segment import segment
 from pipeline.settings import Settings
@@ -62,6 +62,8 @@ def open_cache(settings: Settings) -> EmbeddingCache | None:
 
 
 def load_resources(settings: Settings) -> Resources:
+    if settings.isolate:
+        start_server()  # boots in the background while the models load
     taxonomy = load_taxonomy(settings.corpora)
     encoder = load_encoder(settings.encoder, threads=settings.threads)
     heads = load_headset(settings.model_dir, encoder=encoder_id(encoder))
@@ -93,7 +95,7 @@ def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
     s = resources.settings
     if s.isolate:
         doc = extract_isolated(doc, path=Path(path), timeout=s.extract_timeout, memory_mb=s.extract_memory_mb,
-                               max_pages=s.max_pages)
+                               max_pages=s.max_pages, workers=s.threads)
     else:
         extract(doc, path=Path(path), max_pages=s.max_pages)
     segment(doc)
