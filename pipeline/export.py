@@ -142,7 +142,7 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, stem: str = "im
             for name, df in tables.items():
                 headers = {c.id: c.header for c in spec.tables[name]}
                 df.rename(columns=headers).to_excel(xl, sheet_name=name, index=False)
-                _format_sheet(xl.sheets[name], df)
+                format_sheet(xl.sheets[name], df)
     if "json" in formats:
         written.append(out_dir / f"{stem}.json")
         payload = {"columns_version": spec.version,
@@ -151,7 +151,7 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, stem: str = "im
     return written
 
 
-def _format_sheet(ws, df: pd.DataFrame, wrap: tuple[str, ...] = ("quote", "text")) -> None:
+def format_sheet(ws, df: pd.DataFrame, wrap: tuple[str, ...] = ("quote", "text")) -> None:
     """Freeze the header, filter buttons, sensible widths; long text columns wrap."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter

@@ -14,12 +14,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.document import Document
-from pipeline.errors import ImvoError
+from pipeline.errors import RecordsError
 from pipeline.store import Store, document_rows
 
-
-class RecordsError(ImvoError):
-    """Screening results could not be read (a missing or malformed scorecard JSON, an empty selection)."""
+__all__ = ["Records", "RecordsError", "Selection", "load_records", "read_document", "records_from_documents",
+           "records_from_store"]
 
 
 @dataclass

@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.corpus import LabelledPassage, ReviewRecord, is_evaluation_only
-from pipeline.errors import ImvoError
-from pipeline.export import ColumnSpec, load_columns, review_id
+from pipeline.errors import ReviewError
+from pipeline.export import ColumnSpec, format_sheet, load_columns, review_id
 from pipeline.records import Records
 from pipeline.report import write_atomic
 from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES, Taxonomy
@@ -34,10 +34,6 @@ VERDICT_COLUMNS = ("verdict", "themes", "steps", "bank_activity", "substantiated
 _NONE = {"none", "-", "geen"}
 _YES = {"yes", "y", "true", "1", "ja", "j"}
 _NO = {"no", "n", "false", "0", "nee"}
-
-
-class ReviewError(ImvoError):
-    """A review sheet cannot be read or holds invalid rows; nothing was imported."""
 
 
 @dataclass
@@ -136,8 +132,6 @@ def write_review_sheet(rows: list[dict], out_dir: Path, taxonomy: Taxonomy, *, s
     """`<stem>.xlsx` (sheets review, labels, columns; drop-downs for verdict and substantiated) and `<stem>.csv`."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from pipeline.export import _format_sheet
-
     spec = spec or load_columns()
     columns = [c.id for c in spec.review_sheet.columns]
     df = pd.DataFrame(rows, columns=columns)
@@ -147,7 +141,7 @@ def write_review_sheet(rows: list[dict], out_dir: Path, taxonomy: Taxonomy, *, s
     with pd.ExcelWriter(xlsx_path, engine="openpyxl") as xl:
         df.to_excel(xl, sheet_name=SHEET, index=False)
         ws = xl.sheets[SHEET]
-        _format_sheet(ws, df)
+        format_sheet(ws, df)
         last = max(len(df) + 1, 2)
         for col, options in (("verdict", spec.review_sheet.verdicts), ("substantiated", ["yes", "no"])):
             letter = ws.cell(1, columns.index(col) + 1).column_letter
@@ -157,10 +151,10 @@ def write_review_sheet(rows: list[dict], out_dir: Path, taxonomy: Taxonomy, *, s
             ws.add_data_validation(dv)
         labels = label_table(taxonomy)
         labels.to_excel(xl, sheet_name="labels", index=False)
-        _format_sheet(xl.sheets["labels"], labels, wrap=("definition",))
+        format_sheet(xl.sheets["labels"], labels, wrap=("definition",))
         help_df = pd.DataFrame([{"column": c.id, "meaning": c.description} for c in spec.review_sheet.columns])
         help_df.to_excel(xl, sheet_name="columns", index=False)
-        _format_sheet(xl.sheets["columns"], help_df, wrap=("meaning",))
+        format_sheet(xl.sheets["columns"], help_df, wrap=("meaning",))
     return [xlsx_path, csv_path]
 
 

@@ -10,7 +10,8 @@ from pipeline.batch import BatchItem, result_key, screen_item
 from pipeline.corpus import iter_corpus_files, load_corpus
 from pipeline.export import load_columns, review_id
 from pipeline.records import records_from_documents, records_from_store
-from pipeline.review import (ReviewError, import_review_sheet, read_review_sheet, review_rows, write_review_sheet)
+from pipeline.errors import ReviewError
+from pipeline.review import import_review_sheet, read_review_sheet, review_rows, write_review_sheet
 from pipeline.screen import screen_pdf
 from pipeline.store import Store, document_key
 from pipeline.verdicts import SCREENING_ONLY, load_verdicts
