@@ -1,6 +1,7 @@
 """Prefect flow: screen a batch of reports into the results store, one task per document.
 
-Tasks are cached on (PDF sha256, covenant, model version, taxonomy version): the cache key is the
+Tasks are cached on (PDF sha256, covenant, model version, taxonomy version, hash of the analysts'
+verdicts on the PDF): the cache key is the
 store's screening key, and the task also checks the store, so an unchanged document is never screened
 twice, even after Prefect's own cache is cleared. A killed batch resumes where it stopped: each
 document is written in one transaction. Retries only cover transient I/O (a locked or unreachable

@@ -74,6 +74,9 @@ def screen(
     out.print(table)
     for e in doc.errors:
         console.print(f"[yellow]warning:[/yellow] {e.one_line()}", highlight=False)
+    reviewed = sum(1 for p in doc.passages if p.labels and p.labels.review)
+    if doc.versions.reviews:
+        out.print(f"{reviewed} passages labelled by analysts' verdicts from {resources.settings.reviews}")
     out.print(f"status {doc.status.value}; {len(doc.pages)} pages, {len(doc.passages)} passages; wrote {json_path} and {html_path}")
 
 
@@ -127,7 +130,7 @@ def train(
     name: Optional[str] = typer.Option(None, help="model name (default: imvo-heads, or imvo-heads-<encoder> for other encoders)"),
     version: Optional[str] = typer.Option(None, help="version folder name (default: today's date)"),
     encoder: Optional[str] = typer.Option(None),
-    corpora: Optional[Path] = typer.Option(None, help="corpora folder with labelled/*.jsonl"),
+    corpora: Optional[Path] = typer.Option(None, help="corpora folder with labelled/*.jsonl (and the review verdicts in labelled/reviews/)"),
 ) -> None:
     """Train the classifier heads on the labelled corpus."""
     from pipeline.corpus import load_corpus
@@ -137,7 +140,11 @@ def train(
 
     settings = _settings(encoder=encoder, corpora=corpora)
     try:
-        passages = load_corpus(settings.corpora)
+        passages = load_corpus(settings.corpora, reviews=settings.reviews)
+        reviewed = sum(p.review is not None for p in passages)
+        if reviewed:
+            console.print(f"{len(passages)} labelled passages, {reviewed} of them analysts' verdicts from "
+                          f"{settings.reviews}", highlight=False)
         enc = load_encoder(settings.encoder, threads=settings.threads)
         cache = open_cache(settings)
         if name is None:
@@ -177,7 +184,7 @@ def evaluate(
                 console.print(f"gold: {len(passages)} passages from unseen reports", highlight=False)
                 results["gold"] = evaluate_gold(heads, passages, encoder=enc, cache=cache)
         if cv:
-            passages = load_corpus(settings.corpora)
+            passages = load_corpus(settings.corpora, reviews=settings.reviews)
             results["cv"] = cross_validate(passages, encoder=enc, cache=cache, features=heads.features,
                                            progress=lambda m: console.print(m, highlight=False))
         aims_path = aims or (REPO_ROOT.parent / "shared" / "data" / "labelled" / "aims_au_gold_test_sentences.csv")
@@ -285,6 +292,125 @@ def serve(
 
     _settings()
     serve_deployment(str(registry.resolve()), db, str(out_dir.resolve()))
+
+
+def _records(scorecards: list[Path] | None, db: str | None, covenant: str | None, years: list[int] | None,
+             companies: list[str] | None):
+    """Screening records from scorecard JSON files and/or the results store (the default store when no JSON)."""
+    from pipeline.records import Selection, load_records
+    from pipeline.store import Store, default_url
+
+    settings = _settings()
+    store = None
+    if db or not scorecards:
+        url = db or default_url(settings.cache_dir)
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            _fail(f"no results store at {url}: run `imvo batch` first, or give scorecard JSON files from `imvo screen`")
+        store = Store(url)
+    selection = Selection(covenant=covenant, years=tuple(years or ()), companies=tuple(companies or ()))
+    return settings, load_records(list(scorecards or []), store, selection)
+
+
+_SOURCES = typer.Argument(None, help="scorecard JSON files written by `imvo screen` (default: the results store)", show_default=False)
+_DB = typer.Option(None, help="SQLAlchemy URL of the results store (default: sqlite in the cache folder, when no JSON is given)")
+_COVENANT = typer.Option(None, help="only this covenant, e.g. textile")
+_YEAR = typer.Option(None, "--year", help="only this reporting year (repeat for several)")
+_COMPANY = typer.Option(None, "--company", help="only this company, case-insensitive (repeat for several)")
+
+
+@app.command("export")
+def export_cmd(
+    scorecards: Optional[list[Path]] = _SOURCES,
+    db: Optional[str] = _DB,
+    covenant: Optional[str] = _COVENANT,
+    year: Optional[list[int]] = _YEAR,
+    company: Optional[list[str]] = _COMPANY,
+    out_dir: Path = typer.Option(Path("out/export"), "--out", help="folder for the files"),
+    formats: str = typer.Option("csv,xlsx,json", "--format", help="comma-separated: csv, xlsx, json"),
+    stem: str = typer.Option("imvo", help="file name stem: <stem>_<table>.csv, <stem>.xlsx, <stem>.json"),
+) -> None:
+    """Write scorecards, cells and evidence as CSV (one file per table), XLSX (one sheet per table) and JSON.
+
+    Column ids are stable and documented in the README; the XLSX shows readable headers."""
+    from pipeline.export import export_tables, write_tables
+    from pipeline.taxonomy import load_taxonomy
+
+    try:
+        settings, records = _records(scorecards, db, covenant, year, company)
+        tables = export_tables(records, load_taxonomy(settings.corpora))
+        written = write_tables(tables, out_dir, stem, tuple(f.strip() for f in formats.split(",") if f.strip()))
+    except (ImvoError, ValueError) as e:
+        _fail(str(e))
+    out.print(", ".join(f"{len(df)} {name}" for name, df in tables.items()) + f"; wrote {len(written)} files to {out_dir}")
+
+
+review_app = typer.Typer(no_args_is_help=True, help="Review loop: a sheet of evidence passages for analysts, "
+                                                    "and importing their verdicts as labelled passages.")
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("export")
+def review_export(
+    scorecards: Optional[list[Path]] = _SOURCES,
+    db: Optional[str] = _DB,
+    covenant: Optional[str] = _COVENANT,
+    year: Optional[list[int]] = _YEAR,
+    company: Optional[list[str]] = _COMPANY,
+    out_dir: Path = typer.Option(Path("out/review"), "--out", help="folder for <stem>.xlsx and <stem>.csv"),
+    stem: str = typer.Option("review_sheet", help="file name stem"),
+    limit: Optional[int] = typer.Option(None, min=1, help="only the N least certain passages"),
+    include_reviewed: bool = typer.Option(False, help="also list passages that already have a verdict"),
+) -> None:
+    """Write a review sheet (XLSX and CSV): every evidence passage once, least certain first, with the
+    predicted labels and empty columns for the analyst's verdict (accept, reject, correct)."""
+    from pipeline.review import review_rows, write_review_sheet
+    from pipeline.taxonomy import load_taxonomy
+
+    try:
+        settings, records = _records(scorecards, db, covenant, year, company)
+        rows = review_rows(records, include_reviewed=include_reviewed, limit=limit)
+        written = write_review_sheet(rows, out_dir, load_taxonomy(settings.corpora), stem=stem)
+    except ImvoError as e:
+        _fail(str(e))
+    flagged = sum(r["needs_review"] == "yes" for r in rows)
+    out.print(f"{len(rows)} evidence passages from {len(records.screenings)} screenings ({flagged} flagged needs_review); "
+              f"wrote {', '.join(map(str, written))}")
+    out.print("Fill in verdict (accept | reject | correct), the labels for correct, and reviewer; then run "
+              "`imvo review import SHEET` with the same sources.")
+
+
+@review_app.command("import")
+def review_import(
+    sheet: Path = typer.Argument(..., help="a review sheet (.xlsx or .csv) filled in by an analyst"),
+    scorecards: Optional[list[Path]] = _SOURCES,
+    db: Optional[str] = _DB,
+    reviews_dir: Optional[Path] = typer.Option(None, help="where verdicts are stored (default: corpora/labelled/reviews)"),
+    date: Optional[str] = typer.Option(None, help="date recorded with the verdicts (default: today, YYYY-MM-DD)"),
+) -> None:
+    """Validate a filled review sheet and store its verdicts as labelled passages with reviewer and date.
+
+    Nothing is written when any row is invalid. `imvo train` learns from the verdicts (except those on
+    evaluation-only reports), and screening a report again applies them to its cells."""
+    from pipeline.review import import_review_sheet
+
+    if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        _fail(f"--date {date!r} is not a date in the form YYYY-MM-DD")
+    try:
+        settings, records = _records(scorecards, db, None, None, None)
+        folder = reviews_dir or settings.reviews
+        summary = import_review_sheet(sheet, records, folder=folder, date=date)
+    except ImvoError as e:
+        _fail(str(e))
+    v = summary.verdicts
+    out.print(f"imported {sum(v.values())} verdicts ({v['accept']} accepted, {v['reject']} rejected, "
+              f"{v['correct']} corrected); {summary.skipped_rows} rows without a verdict skipped; "
+              f"{summary.replaced} earlier verdicts replaced")
+    out.print(f"{summary.training} verdicts become training data for `imvo train`")
+    for reason, n in summary.screening_only.items():
+        out.print(f"{n} verdicts kept out of training ({reason}): applied when screening only")
+    for path in summary.written:
+        out.print(f"wrote {path}")
+    out.print("Screen the reports again (`imvo screen` or `imvo batch`) to apply the verdicts to their cells.")
 
 
 def run() -> None:  # pragma: no cover - console entry point

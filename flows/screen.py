@@ -13,15 +13,24 @@ from prefect import flow, get_run_logger, task
 from pipeline.report import write_outputs
 from pipeline.screen import Resources, load_resources, screen_pdf
 from pipeline.settings import Settings
+from pipeline.verdicts import load_verdicts, verdicts_signature
 
 _RESOURCES: dict[str, Resources] = {}
 
 
+_VERDICTS: dict[str, tuple] = {}
+
+
 def resources_for(settings: Settings) -> Resources:
-    """Load the encoder, heads and taxonomy once per worker process."""
+    """Load the encoder, heads and taxonomy once per worker process; reload the analysts' verdicts when
+    `imvo review import` changed them (a long-running deployment must not screen with stale verdicts)."""
     key = settings.model_dump_json()
+    signature = verdicts_signature(settings.reviews)
     if key not in _RESOURCES:
         _RESOURCES[key] = load_resources(settings)
+    elif _VERDICTS.get(key) != signature:
+        _RESOURCES[key].verdicts = load_verdicts(settings.reviews)
+    _VERDICTS[key] = signature
     return _RESOURCES[key]
 
 

@@ -112,9 +112,11 @@ def read_batch(source: Path, *, base_dir: Path | None = None) -> list[BatchItem]
 
 
 def result_key(path: Path, covenant: str, resources: Resources) -> tuple[str, str]:
-    """(sha256 of the file, screening key): what decides whether a result can be reused."""
+    """(sha256 of the file, screening key): what decides whether a result can be reused (the key includes
+    the hash of the analysts' verdicts on this file, so importing verdicts makes the next batch rescreen it)."""
     digest = sha256_file(path)
-    return digest, screening_key(digest, covenant, resources.heads.version, resources.taxonomy.version)
+    return digest, screening_key(digest, covenant, resources.heads.version, resources.taxonomy.version,
+                                 resources.verdicts.digest(digest))
 
 
 def _reuse(result: ItemResult, key: str, stored: dict) -> ItemResult:

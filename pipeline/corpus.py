@@ -42,6 +42,18 @@ def _check_ids(values: list[str] | None, known: tuple[str, ...], field: str) -> 
     return values
 
 
+class ReviewRecord(BaseModel):
+    """Where a reviewed passage came from: the verdict an analyst gave in a review sheet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    review_id: str = Field(min_length=1, description="stable id of the passage in review sheets")
+    verdict: Literal["accept", "reject", "correct"]
+    doc_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the report PDF")
+    passage_id: str = Field(min_length=1)
+    comment: str | None = None
+
+
 class LabelledPassage(BaseModel):
     """One labelled passage of the training corpus."""
 
@@ -61,6 +73,7 @@ class LabelledPassage(BaseModel):
     heading: str | None = None
     date: str | None = None
     note: str | None = None
+    review: ReviewRecord | None = None
 
     @field_validator("themes")
     @classmethod
@@ -89,8 +102,17 @@ def is_evaluation_only(source: str) -> bool:
     return any(source.startswith(prefix) for prefix in EVALUATION_ONLY)
 
 
-def iter_corpus_files(root: Path | None = None, folder: str = "labelled") -> list[Path]:
-    return sorted(((Path(root) if root else DEFAULT_CORPORA) / folder).glob("*.jsonl"))
+REVIEWS = "reviews"  # subfolder of labelled/ with analysts' verdicts (`imvo review import`)
+
+
+def iter_corpus_files(root: Path | None = None, folder: str = "labelled", reviews: Path | None = None) -> list[Path]:
+    """The corpus files of `folder`; for training also the review verdicts (`labelled/reviews/*.jsonl`
+    or `reviews`), but never their `screening_only/` subfolder."""
+    base = (Path(root) if root else DEFAULT_CORPORA) / folder
+    files = sorted(base.glob("*.jsonl"))
+    if folder == "labelled":
+        files += sorted((Path(reviews) if reviews else base / REVIEWS).glob("*.jsonl"))
+    return files
 
 
 def read_jsonl(path: Path, *, evaluation: bool = False) -> list[LabelledPassage]:
@@ -122,22 +144,36 @@ def read_jsonl(path: Path, *, evaluation: bool = False) -> list[LabelledPassage]
 
 
 def load_corpus(root: Path | None = None, files: list[Path] | None = None, *,
-                evaluation: bool = False) -> list[LabelledPassage]:
-    """Load every training file (or, with `evaluation`, every gold file); ids must be unique."""
+                evaluation: bool = False, reviews: Path | None = None) -> list[LabelledPassage]:
+    """Load every training file with the analysts' verdicts (or, with `evaluation`, every gold file);
+    ids must be unique. A verdict supersedes other labels of the same text from the same report."""
     passages: list[LabelledPassage] = []
     folder = "evaluation" if evaluation else "labelled"
-    for path in files if files is not None else iter_corpus_files(root, folder):
+    for path in files if files is not None else iter_corpus_files(root, folder, reviews):
         passages.extend(read_jsonl(path, evaluation=evaluation))
     dupes = [i for i, c in Counter(p.id for p in passages).items() if c > 1]
     if dupes:
         raise CorpusError(f"Duplicate passage ids in the corpus: {dupes[:20]}")
-    return passages
+    return _drop_superseded(passages)
+
+
+def text_key(text: str) -> str:
+    """Hash of a passage text, robust to whitespace and case: how verdicts find their passage again."""
+    return hashlib.sha256(" ".join(text.split()).lower().encode("utf-8")).hexdigest()[:20]
+
+
+def _drop_superseded(passages: list[LabelledPassage]) -> list[LabelledPassage]:
+    reviewed = {(p.source, text_key(p.text)) for p in passages if p.review is not None}
+    if not reviewed:
+        return passages
+    return [p for p in passages if p.review is not None or (p.source, text_key(p.text)) not in reviewed]
 
 
 def corpus_hash(passages: list[LabelledPassage]) -> str:
     """Content hash of a corpus, independent of file layout and line order."""
     digest = hashlib.sha256()
-    for line in sorted(p.model_dump_json() for p in passages):
+    # `review` is left out when empty, so the hash of a corpus without verdicts did not change when it was added
+    for line in sorted(p.model_dump_json(exclude={"review"} if p.review is None else None) for p in passages):
         digest.update(line.encode("utf-8") + b"\n")
     return digest.hexdigest()
 

@@ -284,6 +284,9 @@ class Versions(BaseModel):
     encoder: str | None = None
     model: str | None = None
     taxonomy: str | None = None
+    reviews: str | None = Field(
+        default=None, description="hash of the analysts' verdicts on this PDF that were applied; None when there are none"
+    )
 
 
 class Document(BaseModel):

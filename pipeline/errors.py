@@ -28,6 +28,14 @@ class EncoderError(ImvoError):
     """The configured sentence encoder cannot be loaded."""
 
 
+class RecordsError(ImvoError):
+    """Screening results could not be read (a missing or malformed scorecard JSON, an empty selection)."""
+
+
+class ReviewError(ImvoError):
+    """A review sheet cannot be read or holds invalid rows; nothing was imported."""
+
+
 class DocumentError(ImvoError):
     """A document could not be screened; carries the error records that explain why."""
 

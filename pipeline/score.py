@@ -19,7 +19,7 @@ def _evidence(p: Passage, theme: str | None, step: str) -> Evidence:
     return Evidence(
         passage_id=p.id, page=p.page, quote=p.text, bbox=p.bbox, relevant=lab.relevant,
         theme=lab.themes[theme] if theme else None, step=lab.steps[step], substantiated=lab.substantiated,
-        is_substantiated=lab.decisions.substantiated, needs_review=lab.needs_review,
+        is_substantiated=lab.decisions.substantiated, needs_review=lab.needs_review, review=lab.review,
     )
 
 

@@ -1,8 +1,9 @@
 """Screen one report: run extract -> segment -> embed -> classify -> score on one `Document`.
 
-`load_resources` loads what every document needs (taxonomy, encoder, heads, embedding cache) once;
-`screen_pdf` never raises for a bad PDF: problems become error records and the status says how far
-it got. The CLI and the Prefect flows both call these functions.
+`load_resources` loads what every document needs (taxonomy, encoder, heads, embedding cache, the
+analysts' review verdicts) once; `screen_pdf` never raises for a bad PDF: problems become error records
+and the status says how far it got. Reviewed passages take the reviewer's labels before scoring. The CLI
+and the Prefect flows both call these functions.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pipeline.score import score
 from pipeline.segment import segment
 from pipeline.settings import Settings
 from pipeline.taxonomy import Taxonomy, load_taxonomy
+from pipeline.verdicts import Verdicts, apply_verdicts, load_verdicts
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class Resources:
     taxonomy: Taxonomy
     heads: HeadSet
     cache: EmbeddingCache | None
+    verdicts: Verdicts = field(default_factory=Verdicts)
     _encoder: object | None = field(default=None, repr=False)
     _loading: threading.Thread | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -99,7 +102,8 @@ def open_cache(settings: Settings) -> EmbeddingCache | None:
 def load_resources(settings: Settings) -> Resources:
     taxonomy = load_taxonomy(settings.corpora)
     heads = load_headset(settings.model_dir, encoder=encoder_id_for(settings.encoder))
-    return Resources(settings=settings, taxonomy=taxonomy, heads=heads, cache=open_cache(settings))
+    return Resources(settings=settings, taxonomy=taxonomy, heads=heads, cache=open_cache(settings),
+                     verdicts=load_verdicts(settings.reviews))
 
 
 def new_document(path: Path, metadata: Metadata | None = None, *, sha256: str | None = None) -> Document:
@@ -134,6 +138,7 @@ def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
     segment(doc)
     embed(doc, encoder=resources.encoder, cache=resources.cache, batch_size=s.encode_batch_size)
     classify(doc, heads=resources.heads, encoder=resources.encoder, cache=resources.cache)
+    apply_verdicts(doc, verdicts=resources.verdicts)
     score(doc, covenant=cov, heads=resources.heads, taxonomy_version=resources.taxonomy.version)
     footprint(doc)
     log.info("%s: %s, %d pages, %d passages", doc.source.filename, doc.status.value, len(doc.pages), len(doc.passages))

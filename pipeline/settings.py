@@ -33,6 +33,9 @@ class Settings(BaseSettings):
         "trained for the configured encoder is used",
     )
     corpora: Path = Field(REPO_ROOT / "corpora", description="taxonomy, covenants and labelled corpus")
+    reviews_dir: Path | None = Field(
+        None, description="analysts' verdicts from `imvo review import` (default: <corpora>/labelled/reviews)"
+    )
     cache_dir: Path = Field(default_factory=_default_cache, description="embedding cache location")
     embedding_cache: bool = Field(True, description="cache passage embeddings by text hash")
     threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
@@ -42,3 +45,8 @@ class Settings(BaseSettings):
     extract_timeout: float = Field(300.0, gt=0, description="seconds one PDF may take to parse")
     extract_memory_mb: int = Field(3072, ge=256, description="address space one PDF parse may use")
     max_pages: int = Field(2000, ge=1, description="pages screened per PDF at most")
+
+    @property
+    def reviews(self) -> Path:
+        """Folder of imported review verdicts: training reads its `*.jsonl`, screening also `screening_only/`."""
+        return self.reviews_dir or self.corpora / "labelled" / "reviews"

@@ -66,6 +66,8 @@ screenings = Table(
     Column("encoder", Text),
     Column("pipeline_version", Text),
     Column("screened_at", DateTime(timezone=True), nullable=False),
+    Column("thresholds", JSON, comment="the model's decision threshold per head and label"),
+    Column("reviews", String(32), comment="hash of the analysts' verdicts applied to this document, if any"),
 )
 
 passages = Table(
@@ -86,6 +88,7 @@ passages = Table(
     Column("substantiated", Boolean),
     Column("needs_review", Boolean),
     Column("probabilities", JSON),
+    Column("review", JSON, comment="the analyst's verdict (verdict, reviewer, date) when one was applied"),
 )
 
 cells = Table(
@@ -115,9 +118,18 @@ footprint = Table(
 )
 
 
-def screening_key(doc_id: str, covenant: str, model_version: str, taxonomy_version: str) -> str:
-    """The identity of a result: same PDF bytes, covenant, model and taxonomy give the same key."""
-    return hashlib.sha256(f"{doc_id}|{covenant}|{model_version}|{taxonomy_version}".encode()).hexdigest()[:40]
+def screening_key(doc_id: str, covenant: str, model_version: str, taxonomy_version: str,
+                  reviews: str | None = None) -> str:
+    """The identity of a result: same PDF bytes, covenant, model, taxonomy and applied analyst verdicts
+    give the same key (a document without verdicts keeps the key it had before reviews existed)."""
+    ident = f"{doc_id}|{covenant}|{model_version}|{taxonomy_version}" + (f"|reviews={reviews}" if reviews else "")
+    return hashlib.sha256(ident.encode()).hexdigest()[:40]
+
+
+def document_key(doc: Document) -> str:
+    """The screening key of a screened document."""
+    return screening_key(doc.doc_id, doc.source.metadata.covenant or "", doc.versions.model or "",
+                         doc.versions.taxonomy or "", doc.versions.reviews)
 
 
 def default_url(cache_dir: Path) -> str:
@@ -151,38 +163,44 @@ class Store:
         for attempt in range(5):
             try:
                 metadata.create_all(self.engine)
-                return
+                break
             except (OperationalError, ProgrammingError) as e:
                 if "already exists" not in str(e) or attempt == 4:
                     raise
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Stores written by an older version lack newer (nullable) columns: add them in place."""
+        from sqlalchemy import inspect, text
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        inspector = inspect(self.engine)
+        for table in metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                kind = column.type.compile(dialect=self.engine.dialect)
+                try:
+                    with self.engine.begin() as con:
+                        con.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                except (OperationalError, ProgrammingError) as e:
+                    if "duplicate" not in str(e).lower() and "already exists" not in str(e).lower():
+                        raise  # another process adding the same column at the same time is fine
 
     # -- writing ------------------------------------------------------------------------------
     def save(self, doc: Document, *, sector: str | None = None, language: str | None = None) -> str:
         """Insert or replace one screening with its passages and cells, atomically."""
-        meta = doc.source.metadata
-        key = screening_key(doc.doc_id, meta.covenant or "", doc.versions.model or "", doc.versions.taxonomy or "")
+        key = document_key(doc)
+        rows = document_rows(doc, sector=sector, language=language, screened_at=dt.datetime.now(dt.timezone.utc))
         with self.engine.begin() as con:
             self._upsert_document(con, doc)
             for table in (footprint, cells, passages, screenings):
                 con.execute(delete(table).where(table.c.screening_id == key))
-            con.execute(insert(screenings).values(
-                screening_id=key, doc_id=doc.doc_id, company=meta.company, year=meta.year, covenant=meta.covenant or "",
-                sector=sector, language=language or _main_language(doc), source=doc.source.path,
-                status=doc.status.value, errors=[e.model_dump(mode="json") for e in doc.errors],
-                pages=len(doc.pages), passages=len(doc.passages),
-                completeness=doc.scorecard.completeness if doc.scorecard else None,
-                model_version=doc.versions.model or "", taxonomy_version=doc.versions.taxonomy or "",
-                encoder=doc.versions.encoder, pipeline_version=doc.versions.pipeline,
-                screened_at=dt.datetime.now(dt.timezone.utc),
-            ))
-            if doc.passages:
-                con.execute(insert(passages), [_passage_row(key, p) for p in doc.passages])
-            rows = list(_cell_rows(key, doc))
-            if rows:
-                con.execute(insert(cells), rows)
-            rows = _footprint_rows(key, doc)
-            if rows:
-                con.execute(insert(footprint), rows)
+            con.execute(insert(screenings).values(**rows["screenings"][0]))
+            for table in (passages, cells, footprint):
+                if rows[table.name]:
+                    con.execute(insert(table), rows[table.name])
         return key
 
     def _upsert_document(self, con: Connection, doc: Document) -> None:
@@ -200,7 +218,8 @@ class Store:
         return dict(row) if row else None
 
     def screenings(self, *, covenant: str | None = None, years: Iterable[int] | None = None) -> list[dict]:
-        q = select(screenings)
+        """Screening rows, optionally of one covenant and some years; each with its document's file name."""
+        q = select(screenings, documents.c.filename).join(documents, documents.c.doc_id == screenings.c.doc_id)
         if covenant:
             q = q.where(screenings.c.covenant == covenant)
         if years is not None:
@@ -217,6 +236,9 @@ class Store:
 
     def cells(self, screening_ids: list[str], kind: str = "theme") -> list[dict]:
         return self._rows_for(cells, screening_ids, cells.c.kind == kind)
+
+    def passages(self, screening_ids: list[str]) -> list[dict]:
+        return self._rows_for(passages, screening_ids)
 
     def footprint(self, screening_ids: list[str]) -> list[dict]:
         return self._rows_for(footprint, screening_ids)
@@ -236,6 +258,25 @@ class Store:
                 rows = [{k: v for k, v in r.items() if k != "screened_at"} for r in con.execute(select(t)).mappings()]
                 out[t.name] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, default=str))
         return out
+
+
+def document_rows(doc: Document, *, sector: str | None = None, language: str | None = None,
+                  screened_at: dt.datetime | None = None) -> dict[str, list[dict]]:
+    """The rows one screened document becomes, per table: what `save` writes, and what exports read
+    when they start from scorecard JSON files instead of a store."""
+    key = document_key(doc)
+    meta, sc = doc.source.metadata, doc.scorecard
+    screening = dict(
+        screening_id=key, doc_id=doc.doc_id, company=meta.company, year=meta.year, covenant=meta.covenant or "",
+        sector=sector, language=language or _main_language(doc), source=doc.source.path,
+        status=doc.status.value, errors=[e.model_dump(mode="json") for e in doc.errors],
+        pages=len(doc.pages), passages=len(doc.passages), completeness=sc.completeness if sc else None,
+        model_version=doc.versions.model or "", taxonomy_version=doc.versions.taxonomy or "",
+        encoder=doc.versions.encoder, pipeline_version=doc.versions.pipeline, screened_at=screened_at,
+        thresholds=sc.thresholds if sc else None, reviews=doc.versions.reviews,
+    )
+    return {"screenings": [screening], "passages": [_passage_row(key, p) for p in doc.passages],
+            "cells": list(_cell_rows(key, doc)), "footprint": _footprint_rows(key, doc)}
 
 
 def _footprint_rows(key: str, doc: Document) -> list[dict]:
@@ -266,6 +307,7 @@ def _passage_row(key: str, p) -> dict:
         "needs_review": lab.needs_review if lab else None,
         "probabilities": ({"relevant": lab.relevant, "themes": lab.themes, "steps": lab.steps,
                            "bank_activity": lab.bank_activity, "substantiated": lab.substantiated} if lab else None),
+        "review": lab.review.model_dump() if lab and lab.review else None,
     }
 
 

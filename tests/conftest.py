@@ -74,3 +74,21 @@ def real_report(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"real report {name} not available (../shared/data absent)")
     return path
+
+
+@pytest.fixture(scope="session")
+def company_pdf(tmp_path_factory) -> Path:
+    """A generated company report in the style of the bundled sample (tests/fixtures.py)."""
+    from pipeline.pdfgen import build_pdf
+
+    path = tmp_path_factory.mktemp("company") / "acme_2023_sustainability_report_en.pdf"
+    build_pdf(fixtures.company_report("Acme", 2023), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def company_doc(company_pdf, resources):
+    """`company_pdf` screened under the textile covenant; copy it before changing it."""
+    from pipeline.screen import screen_pdf
+
+    return screen_pdf(company_pdf, resources=resources, covenant="textile", company="Acme", year=2023)
