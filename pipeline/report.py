@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.document import Document
 from pipeline.taxonomy import Taxonomy
-from pipeline.views import load_ui, pdf_link, scorecard_html
+from pipeline.views import load_ui, relative_href, scorecard_html
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -39,12 +39,12 @@ def write_outputs(doc: Document, out_dir: Path, taxonomy: Taxonomy, *, lang: str
     """Write `<stem>.json` and `<stem>.html` (UI language `lang`) into `out_dir`; returns both paths.
 
     The scorecard's page numbers link to the source PDF by a relative path when the PDF exists (see
-    `pipeline.views.pdf_link`), and are plain numbers otherwise.
+    `pipeline.views.relative_href`), and are plain numbers otherwise.
     """
     out_dir = Path(out_dir)
     stem = Path(doc.source.filename).stem
     json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
-    page = scorecard_html(doc, taxonomy, ui=load_ui(lang, taxonomy.root), pdf_href=pdf_link(doc.source.path, out_dir))
+    page = scorecard_html(doc, taxonomy, ui=load_ui(lang, taxonomy.root), pdf_href=relative_href(doc.source.path, out_dir))
     write_atomic(json_path, document_json(doc))
     write_atomic(html_path, page)
     return json_path, html_path

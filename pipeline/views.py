@@ -65,17 +65,18 @@ def render(template: str, **context: object) -> str:
     return _environment().get_template(template).render(**context)
 
 
-def pdf_link(pdf: Path | str, html_dir: Path) -> str | None:
-    """Relative, URL-quoted href from a page in `html_dir` to the PDF, or None when the PDF is not there.
+def relative_href(target: Path | str, html_dir: Path) -> str | None:
+    """Relative, URL-quoted href from a page in `html_dir` to a file (the source PDF, a scorecard), or
+    None when the file does not exist.
 
-    Relative, so the scorecard keeps working when its folder and the PDF move together (e.g. the PDF
-    beside the HTML, the usual way to send both); a PDF that does not exist gets no link at all.
+    Relative, so the links keep working when the page and the file move together (e.g. the PDF beside
+    the HTML, the usual way to send both); a file that does not exist gets no link at all.
     """
-    pdf = Path(pdf)
-    if not pdf.is_file():
+    target = Path(target)
+    if not target.is_file():
         return None
     try:
-        rel = os.path.relpath(pdf.resolve(), Path(html_dir).resolve())
+        rel = os.path.relpath(target.resolve(), Path(html_dir).resolve())
     except ValueError:  # another drive on Windows: no relative path exists
         return None
     return quote(Path(rel).as_posix(), safe="/")
