@@ -109,7 +109,7 @@ class Panel:
 @dataclass
 class CellView:
     score: int
-    n: int
+    n: int | None  # passages behind the cell; None where a count would mislead (best-of-row cells)
     title: str
     panel: str | None = None
 
@@ -219,7 +219,7 @@ def scorecard_html(doc: Document, taxonomy: Taxonomy, *, ui: UI | None = None, p
                  ui=ui, pdf_href=pdf_href, panels=panels)
     for step, name in zip(sc.steps_scored, grid.columns):
         general = sc.steps[step].general_evidence
-        view = CellView(score=sc.steps[step].score, n=len(general), title=f"{name}: {ui[f'score_{sc.steps[step].score}']}")
+        view = CellView(score=sc.steps[step].score, n=None, title=ui.t("general_title", step=name, n=len(general)))
         if general:
             view.panel = f"ev-general-{step}"
             panels.append(Panel(view.panel, ui.t("general_heading", step=name),
