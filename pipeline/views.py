@@ -104,6 +104,7 @@ class Panel:
     id: str
     heading: str
     evidence: list[EvidenceView]
+    note: str | None = None  # when fewer passages are quoted than the cell counts
 
 
 @dataclass
@@ -156,10 +157,12 @@ def _grid(cells: dict[str, dict[str, Cell]], rows: list[str], steps: list[str], 
                                   f"{ui.t('n_passages', n=cell.n_evidence)}")
             if cell.evidence:
                 view.panel = f"ev-{kind}-{row}-{step}"
+                shown = len(cell.evidence)
                 panels.append(Panel(view.panel, ui.t("cell_heading", row=row_name, step=step_name,
                                                      score_label=ui[f"score_{cell.score}"], score=cell.score,
                                                      n=cell.n_evidence, k=cell.n_substantiated),
-                                    [_evidence_view(e, ui, pdf_href) for e in cell.evidence]))
+                                    [_evidence_view(e, ui, pdf_href) for e in cell.evidence],
+                                    ui.t("shown_of", shown=shown, n=cell.n_evidence) if shown < cell.n_evidence else None))
             views.append(view)
         grid.rows.append((row_name, views, max(v.score for v in views)))
     return grid
