@@ -241,7 +241,7 @@ def scorecard_html(doc: Document, taxonomy: Taxonomy, *, ui: UI | None = None, p
         grid=grid, activities=activities, panels=panels, counts=_review_counts(doc), pdf_href=pdf_href,
         footprint=_footprint(doc, taxonomy, ui), thresholds=_thresholds(doc, taxonomy, lang),
         no_text_layer=", ".join(str(p.number) for p in doc.pages if not p.text_layer),
-        errors=[e for e in doc.errors], scores=(0, 1, 2),
+        errors=list(doc.errors), scores=(0, 1, 2),
     )
 
 
