@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 60
 
-.PHONY: setup sample test
+.PHONY: setup sample test chromium
 
 # torch first and pinned: an unpinned torch pulls a CUDA build of several GB.
 $(BIN)/imvo: pyproject.toml requirements.lock
@@ -27,6 +27,11 @@ setup: $(BIN)/imvo
 sample: setup
 	$(BIN)/imvo screen $(SAMPLE) --covenant textile --company "Noordkust Mode B.V." --year 2023 --out out/sample
 
+## Headless Chromium for the browser tests: the Debian package, never a browser Playwright downloads
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver)
+
 ## Run the tests (real-report tests skip when ../shared/data is absent)
-test: setup
+test: setup chromium
 	PREFECT_HOME=$$(mktemp -d) $(BIN)/python -m pytest

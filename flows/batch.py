@@ -19,7 +19,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
 from flows.screen import resources_for
-from pipeline.batch import BatchItem, ItemResult, read_batch, result_key, screen_item, summarise
+from pipeline.batch import BatchItem, ItemResult, read_batch, result_key, reusable, screen_item, summarise
 from pipeline.settings import Settings
 from pipeline.store import Store, default_url
 
@@ -41,9 +41,11 @@ def _cache_key(context: TaskRunContext, params: dict) -> str | None:
     res = resources_for(settings)
     covenant = item.covenant or settings.covenant
     _, key = result_key(path, covenant, res)
-    if store_for(params["db_url"]).lookup(key) is None:
-        return None  # the store is the truth: a result missing there (new or emptied database) is computed
-    return f"screen-{key}-{hashlib.sha256(params['db_url'].encode()).hexdigest()[:12]}"
+    out_dir = Path(params["out_dir"]) if params.get("out_dir") else None
+    if reusable(store_for(params["db_url"]), key, out_dir) is None:
+        return None  # the store is the truth: a result (or scorecard) missing there is computed
+    where = f"{params['db_url']}|{out_dir.resolve() if out_dir else ''}|{params.get('lang', 'en')}"
+    return f"screen-{key}-{hashlib.sha256(where.encode()).hexdigest()[:12]}"
 
 
 def _transient(task, task_run, state) -> bool:
@@ -59,19 +61,24 @@ def _transient(task, task_run, state) -> bool:
 @task(name="screen-to-store", cache_key_fn=_cache_key, persist_result=True, result_serializer="json",
       retries=2, retry_delay_seconds=5,
       retry_condition_fn=_transient, task_run_name="screen {item.path}")
-def screen_to_store(item: BatchItem, settings: Settings, db_url: str) -> dict:
-    """Screen one document into the store (or reuse its stored result); returns the item's outcome."""
-    return screen_item(item, resources=resources_for(settings), store=store_for(db_url)).to_dict()
+def screen_to_store(item: BatchItem, settings: Settings, db_url: str, out_dir: str | None = None,
+                    lang: str = "en") -> dict:
+    """Screen one document into the store (or reuse its stored result), writing its scorecard into
+    `out_dir` when given; returns the item's outcome."""
+    return screen_item(item, resources=resources_for(settings), store=store_for(db_url),
+                       out_dir=Path(out_dir) if out_dir else None, lang=lang).to_dict()
 
 
 @flow(name="batch-screen", task_runner=ThreadPoolTaskRunner(max_workers=1))
-def batch_screen(source: str, db: str | None = None, base_dir: str | None = None, show_progress: bool = False) -> dict:
-    """Screen every report of a manifest CSV or a folder into the store; returns the summary."""
+def batch_screen(source: str, db: str | None = None, base_dir: str | None = None, show_progress: bool = False,
+                 out_dir: str | None = None, lang: str = "en") -> dict:
+    """Screen every report of a manifest CSV or a folder into the store, and write each scorecard
+    (JSON and HTML in UI language `lang`) into `out_dir` when given; returns the summary."""
     settings = Settings()
     db_url = db or default_url(settings.cache_dir)
     items = read_batch(Path(source), base_dir=Path(base_dir) if base_dir else None)
     logger = get_run_logger()
-    futures = [screen_to_store.submit(item, settings, db_url) for item in items]
+    futures = [screen_to_store.submit(item, settings, db_url, out_dir, lang) for item in items]
     results = []
     progress = None
     if show_progress:

@@ -35,6 +35,16 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _check_lang(lang: str, settings: Settings) -> None:
+    """Fail early (before any screening) on an unknown UI language or unreadable UI strings."""
+    from pipeline.views import load_ui
+
+    try:
+        load_ui(lang, settings.corpora)
+    except ImvoError as e:
+        _fail(str(e))
+
+
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="log progress of every stage")) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -49,20 +59,23 @@ def screen(
     out_dir: Path = typer.Option(Path("out"), "--out", help="folder for <stem>.json and <stem>.html"),
     encoder: Optional[str] = typer.Option(None, help="sentence encoder (default: use-multilingual-v3)"),
     model_dir: Optional[Path] = typer.Option(None, help="trained heads folder (default: newest model in models/ for the encoder)"),
+    lang: str = typer.Option("en", "--lang", help="UI language of the HTML scorecard: en or nl"),
 ) -> None:
     """Screen one report and write its scorecard (JSON and HTML); print the theme x step matrix."""
     from pipeline.report import matrix_rows, write_outputs
     from pipeline.screen import load_resources, screen_pdf
 
+    settings = _settings(encoder=encoder, model_dir=model_dir)
+    _check_lang(lang, settings)
     try:
-        resources = load_resources(_settings(encoder=encoder, model_dir=model_dir))
+        resources = load_resources(settings)
         with console.status(f"screening {report.name}"):
             doc = screen_pdf(report, resources=resources, covenant=covenant, company=company, year=year)
     except ImvoError as e:
         _fail(str(e))
     if doc.failed:
         _fail(f"{report}: " + "; ".join(e.one_line() for e in doc.errors))
-    json_path, html_path = write_outputs(doc, out_dir, resources.taxonomy)
+    json_path, html_path = write_outputs(doc, out_dir, resources.taxonomy, lang=lang)
     sc = doc.scorecard
     header, rows = matrix_rows(doc, resources.taxonomy)
     table = Table(title=f"{report.name}: {sc.covenant} completeness {sc.completeness:.1f}/100 "
@@ -210,20 +223,24 @@ def batch(
     base_dir: Optional[Path] = typer.Option(None, help="folder every manifest path must stay inside (default: the manifest's folder)"),
     dask: Optional[str] = typer.Option(None, help="address of an existing Dask scheduler to run the documents on"),
     workers: int = typer.Option(1, help="with more than 1: a local Dask cluster of this many worker processes"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="also write each report's scorecard (JSON and HTML) here; the benchmark page links to them"),
+    lang: str = typer.Option("en", "--lang", help="UI language of the HTML scorecards: en or nl"),
 ) -> None:
     """Screen many reports into the results store; unchanged documents are reused, bad ones recorded.
 
-    When every document already has a result in the store for the current model and taxonomy,
-    the batch is answered from the store without starting a flow run."""
+    When every document already has a result in the store for the current model, taxonomy and
+    verdicts (and its scorecard in --out), the batch is answered from the store without a flow run."""
     from pipeline.batch import read_batch, stored_results, summarise
     from pipeline.screen import load_resources
     from pipeline.store import Store, default_url
 
     settings = _settings()
+    _check_lang(lang, settings)
     db_url = db or default_url(settings.cache_dir)
+    out_path = out_dir.resolve() if out_dir else None
     try:
         items = read_batch(source, base_dir=base_dir)
-        results = stored_results(items, resources=load_resources(settings), store=Store(db_url))
+        results = stored_results(items, resources=load_resources(settings), store=Store(db_url), out_dir=out_path)
     except ImvoError as e:
         _fail(str(e))
     if results is not None:
@@ -235,7 +252,8 @@ def batch(
 
         flow = batch_screen.with_options(task_runner=task_runner_for(dask, workers))
         try:
-            summary = flow(str(source), db=db, base_dir=str(base_dir) if base_dir else None, show_progress=True)
+            summary = flow(str(source), db=db, base_dir=str(base_dir) if base_dir else None, show_progress=True,
+                           out_dir=str(out_path) if out_path else None, lang=lang)
         except ImvoError as e:
             _fail(str(e))
     table = Table(title=f"batch: {summary['documents']} documents into {summary['db']}")
@@ -246,6 +264,7 @@ def batch(
                       "" if r["completeness"] is None else f"{r['completeness']:.1f}", f"{r['seconds']:.1f}")
     out.print(table)
     out.print(f"screened {summary['screened']}, reused {summary['reused']}, failed {summary['failed']}"
+              + (f"; scorecards in {out_dir}" if out_dir else "")
               + ("" if results is None else " (all from the store: no flow run was needed)"))
     for f in summary["failures"]:
         console.print(f"[red]failed:[/red] {f['path']}: {'; '.join(f['reasons'])}", highlight=False, soft_wrap=True)
@@ -258,16 +277,23 @@ def benchmark(
     covenant: str = typer.Option(..., help="covenant id, e.g. textile or banking"),
     year: int = typer.Option(..., help="reporting year to rank"),
     db: Optional[str] = typer.Option(None, help="SQLAlchemy URL of the results store"),
-    out_dir: Path = typer.Option(Path("out/benchmark"), "--out", help="folder for CSV, XLSX and Parquet"),
+    out_dir: Path = typer.Option(Path("out/benchmark"), "--out", help="folder for the HTML page, CSV, XLSX and Parquet"),
+    lang: str = typer.Option("en", "--lang", help="UI language of the HTML benchmark page: en or nl"),
 ) -> None:
-    """Rank companies by completeness; theme x company and step x company tables; year-over-year changes."""
-    from pipeline.benchmark import benchmark_tables, export_tables
+    """Rank companies by completeness; theme x company and step x company tables; year-over-year changes;
+    an HTML page with the ranking and heatmaps that links to each company's scorecard."""
+    from pipeline.benchmark import benchmark_tables, export_tables, write_benchmark_page
     from pipeline.store import Store, default_url
+    from pipeline.taxonomy import load_taxonomy
 
     settings = _settings()
+    _check_lang(lang, settings)
     try:
-        tables = benchmark_tables(Store(db or default_url(settings.cache_dir)), covenant, year)
-    except ValueError as e:
+        taxonomy = load_taxonomy(settings.corpora)
+        taxonomy.covenant(covenant)
+        store = Store(db or default_url(settings.cache_dir))
+        tables = benchmark_tables(store, covenant, year)
+    except (ImvoError, ValueError) as e:
         _fail(str(e))
     ranking = tables["ranking"]
     table = Table(title=f"{covenant} {year}: completeness ranking")
@@ -277,8 +303,10 @@ def benchmark(
         change = "" if r["completeness_change"] != r["completeness_change"] else f"{r['completeness_change']:+.1f}"
         table.add_row(str(r["rank"]), str(r["company"]), f"{r['completeness']:.1f}", change)
     out.print(table)
-    written = export_tables(tables, out_dir, f"benchmark_{covenant}_{year}")
-    out.print(f"wrote {len(written)} files to {out_dir}")
+    stem = f"benchmark_{covenant}_{year}"
+    written = export_tables(tables, out_dir, stem)
+    page = write_benchmark_page(tables, store, out_dir, stem, taxonomy=taxonomy, covenant=covenant, year=year, lang=lang)
+    out.print(f"wrote {len(written) + 1} files to {out_dir}; open {page}")
 
 
 @app.command()

@@ -36,13 +36,13 @@ def resources_for(settings: Settings) -> Resources:
 
 @task(name="screen-document")
 def screen_document(path: str, out_dir: str, covenant: str | None, company: str | None, year: int | None,
-                    settings: Settings) -> dict:
+                    settings: Settings, lang: str = "en") -> dict:
     """Screen one PDF and write its outputs; returns a summary (status, completeness, errors)."""
     resources = resources_for(settings)
     doc = screen_pdf(Path(path), resources=resources, covenant=covenant, company=company, year=year)
     written: list[str] = []
     if not doc.failed:
-        written = [str(p) for p in write_outputs(doc, Path(out_dir), resources.taxonomy)]
+        written = [str(p) for p in write_outputs(doc, Path(out_dir), resources.taxonomy, lang=lang)]
     return {
         "doc_id": doc.doc_id, "path": path, "status": doc.status.value,
         "completeness": doc.scorecard.completeness if doc.scorecard else None,
@@ -53,10 +53,10 @@ def screen_document(path: str, out_dir: str, covenant: str | None, company: str 
 
 @flow(name="screen-report")
 def screen_report(path: str, out_dir: str = "out", covenant: str | None = None, company: str | None = None,
-                  year: int | None = None) -> dict:
-    """Screen one company or bank report and write its scorecard."""
+                  year: int | None = None, lang: str = "en") -> dict:
+    """Screen one company or bank report and write its scorecard (HTML in UI language `lang`)."""
     settings = Settings()
-    result = screen_document(path, out_dir, covenant, company, year, settings)
+    result = screen_document(path, out_dir, covenant, company, year, settings, lang)
     get_run_logger().info("%s: %s, completeness %s", Path(path).name, result["status"], result["completeness"])
     return result
 

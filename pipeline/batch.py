@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipeline.document import ErrorCategory, Metadata, Stage, sha256_file
 from pipeline.errors import ImvoError
+from pipeline.report import write_outputs
 from pipeline.screen import Resources, new_document, screen_pdf
 from pipeline.store import Store, screening_key
 
@@ -49,6 +50,7 @@ class ItemResult:
     completeness: float | None = None
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    scorecard: str | None = None  # the HTML scorecard, when the batch writes them
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -119,15 +121,18 @@ def result_key(path: Path, covenant: str, resources: Resources) -> tuple[str, st
                                  resources.verdicts.digest(digest))
 
 
-def _reuse(result: ItemResult, key: str, stored: dict) -> ItemResult:
+def _reuse(result: ItemResult, key: str, stored: dict, scorecard: Path | None) -> ItemResult:
     result.outcome, result.status, result.screening_id = "reused", stored["status"], key
     result.completeness = stored["completeness"]
     result.errors = [e["message"] for e in stored["errors"]]
+    result.scorecard = str(scorecard) if scorecard else None
     return result
 
 
-def stored_results(items: list[BatchItem], *, resources: Resources, store: Store) -> list[ItemResult] | None:
-    """The outcome of every item when all of them can be reused from the store, else None.
+def stored_results(items: list[BatchItem], *, resources: Resources, store: Store,
+                   out_dir: Path | None = None) -> list[ItemResult] | None:
+    """The outcome of every item when all of them can be reused from the store (with their
+    scorecards in `out_dir`, when given), else None.
 
     Lets a rerun of an unchanged batch answer from the store without starting a flow run or
     loading the encoder: hashing the files and one lookup each is all it costs.
@@ -140,17 +145,43 @@ def stored_results(items: list[BatchItem], *, resources: Resources, store: Store
             return None
         start = time.perf_counter()
         doc_id, key = result_key(path, covenant, resources)
-        stored = store.lookup(key)
+        stored = reusable(store, key, out_dir)
         if stored is None:
             return None
-        result = _reuse(ItemResult(item.path, item.company, item.year, "failed", doc_id=doc_id), key, stored)
+        result = _reuse(ItemResult(item.path, item.company, item.year, "failed", doc_id=doc_id), key, stored,
+                        scorecard_in(store, key, out_dir))
         result.seconds = round(time.perf_counter() - start, 3)
         results.append(result)
     return results
 
 
-def screen_item(item: BatchItem, *, resources: Resources, store: Store) -> ItemResult:
-    """Screen one item into the store, or reuse the stored result; never raises for a bad document."""
+def scorecard_in(store: Store, key: str, out_dir: Path | None) -> Path | None:
+    """The scorecard HTML recorded for a screening, if it exists inside `out_dir` (any folder when None)."""
+    path = store.output_paths([key]).get(key)
+    if path is None or not path.is_file():
+        return None
+    if out_dir is not None and path.parent != Path(out_dir).resolve():
+        return None
+    return path
+
+
+def reusable(store: Store, key: str, out_dir: Path | None) -> dict | None:
+    """The stored screening, when it can stand for a new one: it exists and, when the batch writes
+    scorecards to `out_dir`, it failed (nothing to show) or its scorecard is already there."""
+    stored = store.lookup(key)
+    if stored is None or out_dir is None or stored["status"] == "failed":
+        return stored
+    return stored if scorecard_in(store, key, out_dir) else None
+
+
+def screen_item(item: BatchItem, *, resources: Resources, store: Store, out_dir: Path | None = None,
+                lang: str = "en") -> ItemResult:
+    """Screen one item into the store, or reuse the stored result; never raises for a bad document.
+
+    With `out_dir`, each screened document's JSON and HTML scorecard (UI language `lang`) are written
+    there and their paths recorded in the store, so the benchmark page can link to them; a stored
+    result whose scorecard is not in `out_dir` is screened again to write it.
+    """
     start = time.perf_counter()
     result = ItemResult(item.path, item.company, item.year, "failed")
     covenant = item.covenant or resources.settings.covenant
@@ -162,9 +193,9 @@ def screen_item(item: BatchItem, *, resources: Resources, store: Store) -> ItemR
         path = Path(item.path)
         if path.exists():
             result.doc_id, key = result_key(path, covenant, resources)
-            stored = store.lookup(key)
+            stored = reusable(store, key, out_dir)
             if stored is not None:
-                return _reuse(result, key, stored)
+                return _reuse(result, key, stored, scorecard_in(store, key, out_dir))
         doc = screen_pdf(path, resources=resources, covenant=covenant, company=item.company, year=item.year,
                          sha256=result.doc_id)
     except ImvoError as e:
@@ -183,6 +214,11 @@ def screen_item(item: BatchItem, *, resources: Resources, store: Store) -> ItemR
         result.errors = [e.one_line() for e in doc.errors]  # unreadable file: nothing to store under
         return result
     result.screening_id = store.save(doc, sector=item.sector, language=item.language)
+    if out_dir is not None and not doc.failed:
+        json_path, html_path = write_outputs(doc, Path(out_dir), resources.taxonomy, lang=lang)
+        store.record_output(result.screening_id, "json", json_path)
+        store.record_output(result.screening_id, "html", html_path)
+        result.scorecard = str(html_path.resolve())
     result.doc_id, result.status = doc.doc_id, doc.status.value
     result.outcome = "failed" if doc.failed else "screened"
     result.completeness = doc.scorecard.completeness if doc.scorecard else None

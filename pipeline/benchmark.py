@@ -4,6 +4,9 @@ For each company the benchmark of (covenant, year) uses one screening: of those 
 the newest. A cell's change since the previous year is `improved`/`declined` when its score moved,
 `new_evidence` when the score held but the report quotes evidence the previous one did not, and
 `unchanged` otherwise.
+
+The HTML benchmark page links each company to its scorecard: the store records where a batch wrote
+each screening's scorecard (`imvo batch --out DIR`), and the link is relative to the page.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.store import Store
+from pipeline.report import write_atomic
+from pipeline.store import Store, screening_key
+from pipeline.taxonomy import Taxonomy
+from pipeline.views import benchmark_html, load_ui, relative_href
 
 FORMATS = ("csv", "xlsx", "parquet")
 
@@ -119,3 +125,28 @@ def export_tables(tables: dict[str, pd.DataFrame], out_dir: Path, stem: str, for
             for name, df in tables.items():
                 df.to_excel(xl, sheet_name=name[:31], index=False)
     return written
+
+
+def scorecard_links(store: Store, ranking: pd.DataFrame, page_dir: Path) -> dict[str, str]:
+    """company -> relative href from a page in `page_dir` to the company's scorecard HTML, for the
+    screenings in the ranking whose scorecard was recorded in the store and still exists."""
+    keys = {screening_key(r["doc_id"], r["covenant"], r["model_version"], r["taxonomy_version"]): r["company"]
+            for _, r in ranking.iterrows()}
+    links = {}
+    for key, path in store.output_paths(list(keys)).items():
+        href = relative_href(path, page_dir)
+        if href:
+            links[str(keys[key])] = href
+    return links
+
+
+def write_benchmark_page(tables: dict[str, pd.DataFrame], store: Store, out_dir: Path, stem: str, *,
+                         taxonomy: Taxonomy, covenant: str, year: int, lang: str = "en") -> Path:
+    """Write `<stem>.html`: ranking, heatmaps and year-over-year arrows, linking to the scorecards."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{stem}.html"
+    page = benchmark_html(tables, taxonomy=taxonomy, covenant=covenant, year=year, ui=load_ui(lang, taxonomy.root),
+                          links=scorecard_links(store, tables["ranking"], out_dir))
+    write_atomic(path, page)
+    return path

@@ -118,6 +118,15 @@ footprint = Table(
 )
 
 
+outputs = Table(
+    "outputs", metadata,
+    Column("screening_id", String(40), primary_key=True, comment="no foreign key: saving a screening again keeps it"),
+    Column("kind", String(16), primary_key=True, comment="'html' (the scorecard) or 'json'"),
+    Column("path", Text, nullable=False, comment="absolute path the file was written to"),
+    Column("written_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def screening_key(doc_id: str, covenant: str, model_version: str, taxonomy_version: str,
                   reviews: str | None = None) -> str:
     """The identity of a result: same PDF bytes, covenant, model, taxonomy and applied analyst verdicts
@@ -211,6 +220,13 @@ class Store:
         else:
             con.execute(insert(documents).values(doc_id=doc.doc_id, **values))
 
+    def record_output(self, screening_id: str, kind: str, path: Path) -> None:
+        """Remember where a screening's scorecard (or JSON) was written, for the benchmark page's links."""
+        with self.engine.begin() as con:
+            con.execute(delete(outputs).where(outputs.c.screening_id == screening_id, outputs.c.kind == kind))
+            con.execute(insert(outputs).values(screening_id=screening_id, kind=kind, path=str(Path(path).resolve()),
+                                               written_at=dt.datetime.now(dt.timezone.utc)))
+
     # -- reading ------------------------------------------------------------------------------
     def lookup(self, key: str) -> dict | None:
         with self.engine.connect() as con:
@@ -243,6 +259,10 @@ class Store:
     def footprint(self, screening_ids: list[str]) -> list[dict]:
         return self._rows_for(footprint, screening_ids)
 
+    def output_paths(self, screening_ids: list[str], kind: str = "html") -> dict[str, Path]:
+        """screening id -> the file last written for it (which may have been moved or deleted since)."""
+        return {r["screening_id"]: Path(r["path"]) for r in self._rows_for(outputs, screening_ids, outputs.c.kind == kind)}
+
     def counts(self) -> dict[str, int]:
         from sqlalchemy import func
 
@@ -255,7 +275,7 @@ class Store:
         out = {}
         with self.engine.connect() as con:
             for t in metadata.sorted_tables:
-                rows = [{k: v for k, v in r.items() if k != "screened_at"} for r in con.execute(select(t)).mappings()]
+                rows = [{k: v for k, v in r.items() if k not in ("screened_at", "written_at")} for r in con.execute(select(t)).mappings()]
                 out[t.name] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, default=str))
         return out
 

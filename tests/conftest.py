@@ -92,3 +92,23 @@ def company_doc(company_pdf, resources):
     from pipeline.screen import screen_pdf
 
     return screen_pdf(company_pdf, resources=resources, covenant="textile", company="Acme", year=2023)
+
+
+@pytest.fixture(scope="session")
+def store_with_two_years(tmp_path_factory, resources):
+    """A results store with Alpha and Beta screened for 2022 and 2023 (Alpha discloses more in 2023),
+    their scorecards written to `<folder>/scorecards` and recorded in the store."""
+    from pipeline.batch import BatchItem, screen_item
+    from pipeline.pdfgen import build_pdf
+    from pipeline.store import Store
+
+    folder = tmp_path_factory.mktemp("reports")
+    store = Store(f"sqlite:///{folder / 'results.sqlite'}")
+    items = []
+    for company, sections in (("Alpha", (2, 5)), ("Beta", (4, 4))):
+        for year, n in zip((2022, 2023), sections):
+            path = folder / f"{company.lower()}_{year}.pdf"
+            build_pdf(fixtures.company_report(company, year, sections=n), path)
+            items.append(BatchItem(str(path), company, year, "textile"))
+    results = [screen_item(i, resources=resources, store=store, out_dir=folder / "scorecards") for i in items]
+    return store, items, results

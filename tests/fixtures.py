@@ -85,11 +85,28 @@ WITH_SCAN = {
 
 ONLY_SCAN = {"title": "Fixture scan only", "pages": [{"image_only": True}, {"image_only": True}]}
 
+# Markup and template syntax inside passages that the model takes as evidence: the scorecard must
+# show it as text and inject nothing.
+HOSTILE_PAYLOAD = '<script>alert(1)</script> "><img src=x onerror=alert(2)> </script> {{ 7*7 }}'
+HOSTILE = {
+    "title": "<b>Hostile</b> fixture",
+    "pages": [{"blocks": [
+        {"heading": "<i>Human rights</i>"},
+        {"text": "In 2023 our auditors found child labour at two spinning mills in Tamil Nadu "
+                 f"{HOSTILE_PAYLOAD}. The 14 children were enrolled in school and the suppliers pay their "
+                 "families a living wage until they reach working age."},
+        {"text": "Our grievance mechanism received 14 complaints from garment workers in Bangladesh about "
+                 f"unpaid overtime {HOSTILE_PAYLOAD}; eleven were resolved with the factories concerned and "
+                 "three are under investigation."},
+    ]}],
+}
+
 
 def write_all(folder: Path) -> dict[str, Path]:
     """Write every fixture into `folder`; returns name -> path."""
     paths = {}
-    for name, spec in (("english", ENGLISH), ("dutch", DUTCH), ("with_scan", WITH_SCAN), ("only_scan", ONLY_SCAN)):
+    for name, spec in (("english", ENGLISH), ("dutch", DUTCH), ("with_scan", WITH_SCAN), ("only_scan", ONLY_SCAN),
+                       ("hostile", HOSTILE)):
         paths[name] = folder / f"{name}.pdf"
         build_pdf(spec, paths[name])
     paths["encrypted"] = folder / "encrypted.pdf"

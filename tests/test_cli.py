@@ -1,6 +1,7 @@
 """The `imvo` command-line contracts."""
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -69,8 +70,26 @@ def test_sample_scorecard_finds_what_the_sample_discloses(screened):
 def test_html_is_self_contained(screened):
     _, out = screened
     html = (out / "noordkust_mode_2023.html").read_text()
-    assert "<script src" not in html and "http" not in html.split("</head>")[0]
+    assert "<script src" not in html and "<link" not in html and "@import" not in html
+    assert not re.search(r"(src|href)=\"(https?:)?//", html) and "url(" not in html
     assert "noordkust_mode_2023.pdf#page=" in html
+
+
+def test_screen_rejects_an_unknown_ui_language_before_screening(tmp_path):
+    result = runner.invoke(app, ["screen", str(SAMPLE_PDF), "--lang", "de", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "choose one of en, nl" in result.output and "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_benchmark_writes_an_html_page_linking_to_the_scorecards(store_with_two_years, tmp_path):
+    store, _, _ = store_with_two_years
+    result = runner.invoke(app, ["benchmark", "--covenant", "textile", "--year", "2023", "--db", store.url,
+                                 "--out", str(tmp_path), "--lang", "nl"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "benchmark_textile_2023.html").read_text()
+    assert '<html lang="nl">' in html and "Rangschikking" in html
+    assert re.search(r'href="[^"]*scorecards/alpha_2023.html"', html)
+    assert (tmp_path / "benchmark_textile_2023.xlsx").exists()
 
 
 @pytest.mark.parametrize("name, message", [

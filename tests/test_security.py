@@ -3,21 +3,23 @@
 import ast
 from pathlib import Path
 
-from pipeline.pdfgen import build_pdf
 from pipeline.report import scorecard_html
 from pipeline.screen import screen_pdf
+from tests.fixtures import HOSTILE_PAYLOAD
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_script_in_a_pdf_renders_as_text(tmp_path, resources):
-    hostile = '<script>alert("x")</script> <img src=x onerror=alert(1)> Child labour was found at "two" sites & fixed.'
-    path = tmp_path / "hostile.pdf"
-    build_pdf({"title": "<b>title</b>", "pages": [{"blocks": [{"heading": "<i>Human rights</i>"}, {"text": hostile * 3}]}]}, path)
-    doc = screen_pdf(path, resources=resources, covenant="textile", company="<script>evil()</script>")
+def test_script_in_a_pdf_renders_as_text(pdfs, resources):
+    doc = screen_pdf(pdfs["hostile"], resources=resources, covenant="textile", company="<script>evil()</script>")
+    quotes = [e.quote for row in doc.scorecard.cells.values() for c in row.values() for e in c.evidence]
+    assert any(HOSTILE_PAYLOAD in q for q in quotes), "the hostile passages must be evidence for this test to mean anything"
     html = scorecard_html(doc, resources.taxonomy, pdf_href="x.pdf")
-    assert "<script>" not in html and "<img" not in html and "<i>Human" not in html
-    assert "&lt;script&gt;" in html
+    assert html.count("<script") == 1  # the page's own script, nothing from the PDF
+    assert "<script>evil" not in html and "<img" not in html and "<i>Human" not in html
+    assert "&lt;script&gt;evil()&lt;/script&gt;" in html
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; &#34;&gt;&lt;img src=x onerror=alert(2)&gt; &lt;/script&gt; {{ 7*7 }}"
+    assert escaped in html.split('id="evidence"')[1]
 
 
 def test_no_code_loads_pickles_from_disk():

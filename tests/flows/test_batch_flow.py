@@ -139,3 +139,17 @@ def test_batch_runs_on_a_local_dask_cluster(harness, cache_env, batch_folder, tm
     flow = batch_screen.with_options(task_runner=task_runner_for(workers=2))
     summary = flow(str(batch_folder), db=f"sqlite:///{tmp_path / 'd.sqlite'}")
     assert (summary["screened"] + summary["reused"], summary["failed"]) == (2, 3)
+
+
+def test_batch_writes_scorecards_and_reuses_them_only_where_they_are(harness, cache_env, batch_folder, tmp_path):
+    db, cards = f"sqlite:///{tmp_path / 'r.sqlite'}", tmp_path / "cards"
+    first = batch_screen(str(batch_folder), db=db, out_dir=str(cards), lang="nl")
+    assert sorted(p.name for p in cards.glob("*.html")) == ["alpha_2023_report.html", "beta_2023_report.html"]
+    assert '<html lang="nl">' in (cards / "alpha_2023_report.html").read_text()
+    assert {Path(r["scorecard"]).name for r in first["results"] if r["scorecard"]} == {
+        "alpha_2023_report.html", "beta_2023_report.html"}
+    again = batch_screen(str(batch_folder), db=db, out_dir=str(cards), lang="nl")
+    assert (again["screened"], again["reused"]) == (0, 2)
+    elsewhere = batch_screen(str(batch_folder), db=db, out_dir=str(tmp_path / "other"))
+    assert (elsewhere["screened"], elsewhere["reused"]) == (2, 0)
+    assert (tmp_path / "other" / "beta_2023_report.html").is_file()

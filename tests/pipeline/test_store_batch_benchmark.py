@@ -1,13 +1,14 @@
 """Results store, batch inputs and benchmark tables (library level, no Prefect)."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from pipeline.batch import read_batch, screen_item, summarise
-from pipeline.benchmark import benchmark_tables, compare_cells, export_tables
+from pipeline.benchmark import benchmark_tables, compare_cells, export_tables, write_benchmark_page
 from pipeline.errors import ImvoError
-from pipeline.pdfgen import build_pdf
-from pipeline.store import Store
-from tests.fixtures import company_report
+from pipeline.taxonomy import load_taxonomy
 
 
 def test_manifest_paths_are_relative_to_the_manifest_and_cannot_escape(tmp_path):
@@ -35,22 +36,6 @@ def test_a_folder_is_a_batch_with_company_and_year_from_file_names(tmp_path):
     (tmp_path / "philips_2018_annual_report_en.pdf").write_bytes(b"%PDF-1.4")
     [item] = read_batch(tmp_path)
     assert (item.company, item.year) == ("philips", 2018)
-
-
-@pytest.fixture(scope="module")
-def store_with_two_years(tmp_path_factory, resources):
-    folder = tmp_path_factory.mktemp("reports")
-    store = Store(f"sqlite:///{folder / 'results.sqlite'}")
-    from pipeline.batch import BatchItem
-
-    items = []
-    for company, sections in (("Alpha", (2, 5)), ("Beta", (4, 4))):
-        for year, n in zip((2022, 2023), sections):
-            path = folder / f"{company.lower()}_{year}.pdf"
-            build_pdf(company_report(company, year, sections=n), path)
-            items.append(BatchItem(str(path), company, year, "textile"))
-    results = [screen_item(i, resources=resources, store=store) for i in items]
-    return store, items, results
 
 
 def test_screening_again_reuses_and_never_duplicates_rows(store_with_two_years, resources):
@@ -95,3 +80,32 @@ def test_cell_changes():
            {"row": "v", "step": "s", "score": 2, "evidence": [{"quote": "New."}]}]
     changes = {(c["row"], c["step"]): c["change"] for c in compare_cells(prev, cur)}
     assert changes == {("t", "s"): "new_evidence", ("u", "s"): "declined", ("v", "s"): "improved"}
+
+
+def test_batch_writes_scorecards_and_records_where(store_with_two_years, resources, tmp_path):
+    store, items, results = store_with_two_years
+    assert all(r.scorecard and r.scorecard.endswith(".html") for r in results)
+    assert all(Path(r.scorecard).is_file() for r in results)
+    again = screen_item(items[0], resources=resources, store=store, out_dir=Path(results[0].scorecard).parent)
+    assert again.outcome == "reused" and again.scorecard == results[0].scorecard
+    # a stored result whose scorecard is not in the requested folder is screened again to write it
+    moved = screen_item(items[0], resources=resources, store=store, out_dir=tmp_path)
+    assert moved.outcome == "screened" and (tmp_path / "alpha_2022.html").is_file()
+    assert store.output_paths([moved.screening_id])[moved.screening_id] == (tmp_path / "alpha_2022.html").resolve()
+    screen_item(items[0], resources=resources, store=store, out_dir=Path(results[0].scorecard).parent)
+
+
+def test_benchmark_page_ranks_links_and_shows_arrows(store_with_two_years, tmp_path):
+    store, _, results = store_with_two_years
+    tables = benchmark_tables(store, "textile", 2023)
+    page = write_benchmark_page(tables, store, tmp_path, "bench", taxonomy=load_taxonomy(), covenant="textile", year=2023)
+    html = page.read_text()
+    rows = re.findall(r'<tr data-company="([^"]+)">', html)
+    assert rows == list(tables["ranking"]["company"])
+    scorecards = {Path(r.scorecard).name: Path(r.scorecard) for r in results}
+    href = re.search(r'<a class="company" href="([^"]+)">Alpha</a>', html).group(1)
+    assert (tmp_path / href).resolve() == scorecards["alpha_2023.html"]
+    alpha = html.split('<tr data-company="Alpha">')[1].split("</tr>")[0]
+    assert 'class="arrow up"' in alpha  # Alpha discloses more sections in 2023 than in 2022
+    assert 'id="themes"' in html and 'id="steps"' in html and "Child labour" in html
+    assert "▲" in html.split('id="themes"')[1]
