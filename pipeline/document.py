@@ -304,6 +304,7 @@ class Document(BaseModel):
 
     # Passage embeddings, row i for passages[i]; set by `embed`, read by `classify`, never serialised.
     _embeddings: np.ndarray | None = PrivateAttr(default=None)
+    _timings: dict[str, float] = PrivateAttr(default_factory=dict)  # seconds per stage of this run (not serialised)
 
     def add_error(self, stage: Stage, category: ErrorCategory, message: str, page: int | None = None) -> None:
         self.errors.append(ErrorRecord(stage=stage, category=category, message=message, page=page))

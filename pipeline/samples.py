@@ -21,6 +21,27 @@ def sample_specs() -> dict[str, dict]:
     return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SAMPLES.glob("*.yaml"))}
 
 
+def synthetic_report(company: str, year: int, *, sections: int = 5, pages: int = 1) -> dict:
+    """A report in the style of the bundled sample, for batch and benchmark tests.
+
+    `sections` chooses how much of the sample's due-diligence content the report discloses (more
+    sections, more cells), `pages` repeats the content to make a longer document.
+    """
+    spec = yaml.safe_load((SAMPLES / "noordkust_mode_2023.yaml").read_text(encoding="utf-8"))
+    body = spec["pages"][: max(1, min(sections, len(spec["pages"])))]
+    repeated = []
+    for k in range(pages):
+        for page in body:
+            blocks = [dict(b) for b in page["blocks"]]
+            for b in blocks:
+                if "text" in b:
+                    b["text"] = b["text"].replace("Noordkust Mode", company).replace("2023", str(year)) + (
+                        f" (part {k + 1})" if pages > 1 else "")
+            repeated.append({**page, "blocks": blocks})
+    return {"title": f"{company} report {year}", "header": f"{company} | Report {year}", "footer": "Page {page}",
+            "pages": repeated}
+
+
 def build_samples(folder: Path = SAMPLES) -> list[Path]:
     written = []
     for name, spec in sample_specs().items():

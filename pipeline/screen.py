@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import platform
 import threading
+import time
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -129,17 +130,35 @@ def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
     doc = new_document(Path(path), Metadata(company=company, year=year, covenant=cov.id), sha256=sha256)
     s = resources.settings
     resources.preload()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = now - clock
+        clock = now
+
     if s.isolate:
         start_server()
         doc = extract_isolated(doc, path=Path(path), timeout=s.extract_timeout, memory_mb=s.extract_memory_mb,
                                max_pages=s.max_pages, workers=s.threads)
     else:
         extract(doc, path=Path(path), max_pages=s.max_pages)
+    lap("extract")
     segment(doc)
-    embed(doc, encoder=resources.encoder, cache=resources.cache, batch_size=s.encode_batch_size)
-    classify(doc, heads=resources.heads, encoder=resources.encoder, cache=resources.cache)
+    lap("segment")
+    encoder = resources.encoder  # waits for the background load, if it is still running
+    lap("load_encoder")
+    embed(doc, encoder=encoder, cache=resources.cache, batch_size=s.encode_batch_size)
+    lap("embed")
+    classify(doc, heads=resources.heads, encoder=encoder, cache=resources.cache)
     apply_verdicts(doc, verdicts=resources.verdicts)
+    lap("classify")
     score(doc, covenant=cov, heads=resources.heads, taxonomy_version=resources.taxonomy.version)
+    lap("score")
     footprint(doc)
+    lap("footprint")
+    doc._timings = timings
     log.info("%s: %s, %d pages, %d passages", doc.source.filename, doc.status.value, len(doc.pages), len(doc.passages))
     return doc

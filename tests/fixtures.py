@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.pdfgen import build_pdf, corrupt_pdf
+from pipeline.samples import synthetic_report
 
 LEFT = [
     "Left column first paragraph. We assess human rights risks at all our suppliers every year, "
@@ -124,25 +125,5 @@ def write_all(folder: Path) -> dict[str, Path]:
 
 
 def company_report(company: str, year: int, *, sections: int = 5, pages: int = 1) -> dict:
-    """A report in the style of the bundled sample, for batch and benchmark tests.
-
-    `sections` chooses how much of the sample's due-diligence content the report discloses (more
-    sections, more cells), `pages` repeats the content to make a longer document.
-    """
-    import yaml
-
-    from pipeline.samples import SAMPLES
-
-    spec = yaml.safe_load((SAMPLES / "noordkust_mode_2023.yaml").read_text(encoding="utf-8"))
-    body = spec["pages"][: max(1, min(sections, len(spec["pages"])))]
-    repeated = []
-    for k in range(pages):
-        for page in body:
-            blocks = [dict(b) for b in page["blocks"]]
-            for b in blocks:
-                if "text" in b:
-                    b["text"] = b["text"].replace("Noordkust Mode", company).replace("2023", str(year)) + (
-                        f" (part {k + 1})" if pages > 1 else "")
-            repeated.append({**page, "blocks": blocks})
-    return {"title": f"{company} report {year}", "header": f"{company} | Report {year}", "footer": "Page {page}",
-            "pages": repeated}
+    """A report in the style of the bundled sample (see `pipeline.samples.synthetic_report`)."""
+    return synthetic_report(company, year, sections=sections, pages=pages)
