@@ -43,6 +43,7 @@ FOUR_HUNDRED = ["philips_2018_annual_report_en.pdf", "siemens_fy2023_sustainabil
 
 
 def _env(tmp: Path) -> dict[str, str]:
+    (tmp / "prefect").mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PREFECT_HOME=str(tmp / "prefect"),
                PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="60",
                IMVO_CACHE_DIR=str(tmp / "cache"), PYTHONPATH=str(REPO))
@@ -117,7 +118,7 @@ def measure_screen(pdf: Path, repeat: int, tmp: Path) -> dict:
               file=sys.stderr)
     med = {k: statistics.median(r[k] for r in rounds)
            for k in ("pdfplumber_s", "pdfium_s", "floor_s", "floor_encode_s", "screen_s", "startup_s",
-                     "ratio_plumber", "ratio_floor", "peak_rss_mb", "peak_child_rss_mb")}
+                     "ratio_plumber", "ratio_floor", "peak_rss_mb", "peak_tree_rss_mb")}
     med["stages"] = {k: statistics.median(r["stages"][k] for r in rounds) for k in rounds[0]["stages"]}
     med.update({k: rounds[0][k] for k in ("pages", "passages", "chars", "status")})
     med["rounds"] = repeat
@@ -180,14 +181,15 @@ def render(screen: dict, big: dict, batch: dict | None, rerun: dict | None, sour
     row("**`screen_pdf`**, new process, models loaded, empty cache, outputs written", s["screen_s"], True)
     lines += ["", "| stage of the screen | seconds |", "|---|---|"]
     lines += [f"| {k} | {v:.2f} |" for k, v in s["stages"].items()]
-    lines += [f"| (start-up before the screen: imports, models, fork server) | {s['startup_s']:.2f} |", ""]
+    lines += [f"| (start-up before the screen: imports, models, fork server) | {s['startup_s']:.2f} |", "",
+              f"Peak RSS of the screen process tree: {s['peak_tree_rss_mb'] / 1024:.2f} GB.", ""]
     lines += ["| target | measured | target | met |", "|---|---|---|---|",
               f"| screen / pdfplumber | {s['ratio_plumber']:.2f} | ≤ 0.20 | {'yes' if s['ratio_plumber'] <= 0.2 else 'no'} |",
               f"| screen / floor | {s['ratio_floor']:.2f} | ≤ 1.30 | {'yes' if s['ratio_floor'] <= 1.3 else 'no'} |"]
-    peak = big["peak_rss_mb"] + big["peak_child_rss_mb"]
-    lines.append(f"| peak memory, {big['pages']}-page report ({big_source}), screen process + PDF reader | "
-                 f"{peak / 1024:.2f} GB ({big['peak_rss_mb']:.0f} + {big['peak_child_rss_mb']:.0f} MB) | ≤ 1.5 GB | "
-                 f"{'yes' if peak <= 1536 else 'no'} |")
+    peak = big["peak_tree_rss_mb"]
+    lines.append(f"| peak memory, {big['pages']}-page report ({big_source}): screen process and its PDF readers, "
+                 f"summed (sampled every 50 ms) | {peak / 1024:.2f} GB (screen process alone {big['peak_rss_mb'] / 1024:.2f} GB) "
+                 f"| ≤ 1.5 GB | {'yes' if peak <= 1536 else 'no'} |")
     if batch:
         rss = {int(k): v for k, v in batch["rss_by_done"].items()}
         done = sorted(rss)

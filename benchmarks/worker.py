@@ -23,10 +23,47 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def _peaks_mb() -> tuple[float, float]:
-    """Peak RSS of this process and of its largest finished child (the isolated PDF reader), in MB."""
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+def _tree_rss_mb() -> float:
+    """RSS of this process and all its descendants (fork server, PDF readers), in MB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total / 2**20
+
+
+class TreePeak:
+    """Samples the process tree's RSS every 50 ms in a thread; `peak` is the largest sum seen."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss_mb())
+            self._stop.wait(0.05)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
 
 
 def screen(pdf: str) -> dict:
@@ -36,6 +73,7 @@ def screen(pdf: str) -> dict:
     from pipeline.screen import load_resources, screen_pdf
     from pipeline.settings import Settings
 
+    tree = TreePeak()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(cache_dir=Path(tmp) / "cache")
@@ -57,11 +95,12 @@ def screen(pdf: str) -> dict:
         floor_encode = time.perf_counter() - t3
     stages = {k: round(v, 3) for k, v in doc._timings.items()}
     stages["write_outputs"] = round(t2 - t1, 3)
-    parent, child = _peaks_mb()
+    peak_tree = tree.stop()
     return {"pages": len(doc.pages), "passages": len(texts), "chars": sum(map(len, texts)),
             "status": doc.status.value, "startup_s": round(startup, 3), "screen_s": round(t2 - t0, 3),
             "stages": stages, "floor_encode_s": round(floor_encode, 3),
-            "peak_rss_mb": round(parent, 1), "peak_child_rss_mb": round(child, 1)}
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_tree_rss_mb": round(peak_tree, 1)}
 
 
 def batch(folder: str, db: str) -> dict:
@@ -79,6 +118,7 @@ def batch(folder: str, db: str) -> dict:
             done.wait(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
+    tree = TreePeak()
     start = time.perf_counter()
     sampler.start()
     summary = batch_screen(folder, db=db)
@@ -88,10 +128,10 @@ def batch(folder: str, db: str) -> dict:
     by_count: dict[int, float] = {}
     for _, n, rss in samples:
         by_count[n] = max(by_count.get(n, 0.0), rss)
-    parent, child = _peaks_mb()
     return {"documents": summary["documents"], "screened": summary["screened"], "failed": summary["failed"],
             "wall_s": round(wall, 2), "rss_by_done": {str(k): round(v, 1) for k, v in sorted(by_count.items())},
-            "peak_rss_mb": round(parent, 1), "peak_child_rss_mb": round(child, 1)}
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_tree_rss_mb": round(tree.stop(), 1)}
 
 
 if __name__ == "__main__":

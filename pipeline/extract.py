@@ -173,6 +173,25 @@ def _has_large_image(page, area: float) -> bool:
     return False
 
 
+def _path_bounds(page_raw, max_depth: int = 2):
+    """Bounds (left, bottom, right, top) of the path objects of a page, descending into form objects
+    `max_depth - 1` levels. pdfium's C API directly: pypdfium2's object helpers cost ten times more."""
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    stack = [(pdfium_c.FPDFPage_CountObjects(page_raw), lambda i: pdfium_c.FPDFPage_GetObject(page_raw, i), 0)]
+    while stack:
+        count, get, level = stack.pop()
+        for i in range(count):
+            obj = get(i)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                if pdfium_c.FPDFPageObj_GetBounds(obj, *refs):
+                    yield left.value, bottom.value, right.value, top.value
+            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and level < max_depth - 1:
+                stack.append((pdfium_c.FPDFFormObj_CountObjects(obj),
+                              lambda j, form=obj: pdfium_c.FPDFFormObj_GetObject(form, j), level + 1))
+
+
 def _has_grid(page, regions: list[TableRegion]) -> bool:
     """Are there horizontal and vertical rules near a table candidate? Only then is pdfplumber worth it.
 
@@ -182,8 +201,7 @@ def _has_grid(page, regions: list[TableRegion]) -> bool:
     try:
         height = page.get_cropbox()[3]
         horizontal = vertical = 0
-        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
-            x0, y0, x1, y1 = obj.get_bounds()
+        for x0, y0, x1, y1 in _path_bounds(page.raw):
             top, bottom = height - y1, height - y0
             if not any(r.x0 - 5 <= x1 and x0 <= r.x1 + 5 and r.top - 20 <= bottom and top <= r.bottom + 5 for r in regions):
                 continue

@@ -88,6 +88,11 @@ def _ruler(folder: Path = GAZETTEERS):
     return nlp
 
 
+def load_ruler(folder: Path = GAZETTEERS) -> None:
+    """Build the entity ruler now (about half a second) rather than inside the first screen."""
+    _ruler(folder)
+
+
 def find_entities(texts: list[str], folder: Path = GAZETTEERS) -> list[list[tuple[str, str, int, int]]]:
     """(label, id, start, end) per text, character offsets into that text."""
     nlp = _ruler(folder)

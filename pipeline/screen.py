@@ -22,11 +22,11 @@ from pipeline.document import Document, Metadata, Source, Versions, sha256_file
 from pipeline.embed import EmbeddingCache, embed
 from pipeline.encoders import encoder_id_for, load_encoder
 from pipeline.extract import extract
-from pipeline.footprint import footprint
+from pipeline.footprint import footprint, load_ruler
 from pipeline.heads import HeadSet, load_headset
 from pipeline.isolate import extract_isolated, start_server
 from pipeline.score import score
-from pipeline.segment import segment
+from pipeline.segment import SPACY_LANGS, detect_language, segment, sentence_splitter
 from pipeline.settings import Settings
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.verdicts import Verdicts, apply_verdicts, load_verdicts
@@ -68,6 +68,7 @@ class Resources:
         with self._lock:
             if self._encoder is None:
                 self._encoder = load_encoder(self.settings.encoder, threads=self.settings.threads)
+                warm_up()
 
     def preload(self) -> None:
         """Start loading the encoder in a background thread (the PDF is read meanwhile, in other processes)."""
@@ -94,6 +95,15 @@ class Resources:
         if self._encoder is None:
             self._load()
         return self._encoder
+
+
+def warm_up() -> None:
+    """Build the other models a screen needs (spaCy sentence pipelines, language identifier, gazetteer
+    entity ruler), so the first document does not pay for them in its own stages."""
+    for lang in SPACY_LANGS:
+        sentence_splitter(lang)
+    detect_language("warm up")
+    load_ruler()
 
 
 def open_cache(settings: Settings) -> EmbeddingCache | None:
