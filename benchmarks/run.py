@@ -38,6 +38,7 @@ DEV_REPORTS = ["aegon_nederland_2017_annual_report_en.pdf", "frieslandcampina_20
                "rabobank_2023_our_impact_extract_2pp_en.pdf", "shell_2021_sustainability_report_en.pdf",
                "siemens_fy2023_sustainability_report_en.pdf", "unilever_2017_annual_report_and_accounts_en.pdf",
                "vwr_international_2019_modern_slavery_statement_en.pdf"]
+README_START, README_END = "<!-- speed:start -->", "<!-- speed:end -->"
 FOUR_HUNDRED = ["philips_2018_annual_report_en.pdf", "siemens_fy2023_sustainability_report_en.pdf",
                 "shell_2021_sustainability_report_en.pdf"]
 
@@ -182,14 +183,14 @@ def render(screen: dict, big: dict, batch: dict | None, rerun: dict | None, sour
     lines += ["", "| stage of the screen | seconds |", "|---|---|"]
     lines += [f"| {k} | {v:.2f} |" for k, v in s["stages"].items()]
     lines += [f"| (start-up before the screen: imports, models, fork server) | {s['startup_s']:.2f} |", "",
-              f"Peak RSS of the screen process tree: {s['peak_tree_rss_mb'] / 1024:.2f} GB.", ""]
+              f"Peak memory of the screen (process plus PDF readers, upper bound): {s['peak_tree_rss_mb'] / 1024:.2f} GB.", ""]
     lines += ["| target | measured | target | met |", "|---|---|---|---|",
               f"| screen / pdfplumber | {s['ratio_plumber']:.2f} | ≤ 0.20 | {'yes' if s['ratio_plumber'] <= 0.2 else 'no'} |",
               f"| screen / floor | {s['ratio_floor']:.2f} | ≤ 1.30 | {'yes' if s['ratio_floor'] <= 1.3 else 'no'} |"]
     peak = big["peak_tree_rss_mb"]
-    lines.append(f"| peak memory, {big['pages']}-page report ({big_source}): screen process and its PDF readers, "
-                 f"summed (sampled every 50 ms) | {peak / 1024:.2f} GB (screen process alone {big['peak_rss_mb'] / 1024:.2f} GB) "
-                 f"| ≤ 1.5 GB | {'yes' if peak <= 1536 else 'no'} |")
+    lines.append(f"| peak memory, {big['pages']}-page report ({big_source}): the screen process's peak plus the "
+                 f"peak of its PDF readers and fork server (an upper bound) | {peak / 1024:.2f} GB (screen process "
+                 f"{big['peak_rss_mb'] / 1024:.2f} GB) | ≤ 1.5 GB | {'yes' if peak <= 1536 else 'no'} |")
     if batch:
         rss = {int(k): v for k, v in batch["rss_by_done"].items()}
         done = sorted(rss)
@@ -211,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=50, help="reports in the memory batch (0 to skip)")
     parser.add_argument("--no-rerun", action="store_true", help="skip the batch rerun measurement")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "RESULTS.md")
+    parser.add_argument("--readme", action="store_true", help="also put the report into README.md (between the speed markers)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -240,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
             rerun = measure_rerun(reports, tmp)
         text = render(screen, big, batch, rerun, source, big_source)
     args.out.write_text(text, encoding="utf-8")
+    if args.readme:
+        readme = REPO / "README.md"
+        content = readme.read_text(encoding="utf-8")
+        start, end = content.index(README_START) + len(README_START), content.index(README_END)
+        readme.write_text(content[:start] + "\n" + text + content[end:], encoding="utf-8")
     print(text)
     return 0
 

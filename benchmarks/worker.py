@@ -15,16 +15,8 @@ import time
 from pathlib import Path
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _tree_rss_mb() -> float:
-    """RSS of this process and all its descendants (fork server, PDF readers), in MB."""
+def _tree_rss_mb() -> tuple[float, float]:
+    """RSS of this process and of all its descendants (fork server, PDF readers), in MB."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
@@ -38,32 +30,35 @@ def _tree_rss_mb() -> float:
         pid = int(entry.name)
         children.setdefault(int(fields[1]), []).append(pid)
         rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [os.getpid()]
+    me = os.getpid()
+    descendants, todo = 0, list(children.get(me, []))
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        descendants += rss.get(pid, 0)
         todo += children.get(pid, [])
-    return total / 2**20
+    return rss.get(me, 0) / 2**20, descendants / 2**20
 
 
 class TreePeak:
-    """Samples the process tree's RSS every 50 ms in a thread; `peak` is the largest sum seen."""
+    """Samples the RSS of the descendants every 50 ms in a thread. `stop()` returns an upper bound of
+    the tree's peak: this process's exact peak (ru_maxrss) plus the largest descendants' sum sampled
+    (sampling alone misses short peaks)."""
 
     def __init__(self) -> None:
-        self.peak = 0.0
+        self.children = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss_mb())
+            self.children = max(self.children, _tree_rss_mb()[1])
             self._stop.wait(0.05)
 
     def stop(self) -> float:
         self._stop.set()
         self._thread.join()
-        return self.peak
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + self.children
 
 
 def screen(pdf: str) -> dict:
@@ -114,7 +109,7 @@ def batch(folder: str, db: str) -> dict:
 
     def sample() -> None:
         while not done.is_set():
-            samples.append((time.perf_counter(), store.counts().get("screenings", 0), _rss_mb()))
+            samples.append((time.perf_counter(), store.counts().get("screenings", 0), _tree_rss_mb()[0]))
             done.wait(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
