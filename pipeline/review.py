@@ -13,6 +13,7 @@ Importing a passage again replaces its earlier verdict.
 from __future__ import annotations
 
 import csv
+import io
 import datetime as dt
 import json
 import re
@@ -182,11 +183,12 @@ def read_review_sheet(path: Path) -> list[tuple[int, dict[str, str]]]:
             wb.close()
         elif path.suffix.lower() in (".csv", ".txt"):
             text = path.read_text(encoding="utf-8-sig")
-            try:
-                dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+            try:  # the delimiter only: sniffing a header line without quotes turns off doubled-quote escapes
+                delimiter = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t").delimiter
             except csv.Error:
-                dialect = csv.excel
-            table = list(csv.reader(text.splitlines(), dialect))
+                delimiter = ","
+            # not splitlines(): a quoted passage may hold line breaks (table rows)
+            table = list(csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter))
         else:
             raise ReviewError(f"{path}: a review sheet is an .xlsx or .csv file")
     except ReviewError:

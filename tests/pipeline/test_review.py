@@ -254,3 +254,21 @@ def test_verdicts_on_evaluation_only_reports_never_become_training_data(sheet, c
     assert not list(folder.glob("*.jsonl"))
     assert not [p for p in load_corpus(reviews=folder) if p.review is not None]
     assert len(load_verdicts(folder)) == 1  # still applied when the report is screened
+
+
+def test_a_csv_sheet_keeps_quoted_text_with_quotes_line_breaks_and_separators(tmp_path):
+    """Passage text holds quotes, table-row line breaks and commas; the header has no quotes, which
+    made a sniffed dialect drop the doubled-quote escape (found on a real report)."""
+    import pandas as pd
+
+    text = 'We contributed to IPIECA\u2019s guidance on "Labour rights risk identification", in 2021.\nRow 2 | 41%; done'
+    frame = pd.DataFrame([{"review_id": "abc-1", "text": text, "verdict": "accept", "themes": "", "steps": "",
+                           "substantiated": "", "reviewer": "AB"},
+                          {"review_id": "abc-2", "text": "plain", "verdict": "", "themes": "", "steps": "",
+                           "substantiated": "", "reviewer": ""}])
+    for sep in (",", ";"):
+        path = tmp_path / f"sheet{sep == ';'}.csv"
+        path.write_text(frame.to_csv(index=False, sep=sep), encoding="utf-8")
+        rows = read_review_sheet(path)
+        assert [values["review_id"] for _, values in rows] == ["abc-1", "abc-2"]
+        assert rows[0][1]["text"] == text and rows[0][1]["verdict"] == "accept" and rows[0][1]["reviewer"] == "AB"
