@@ -13,6 +13,7 @@ import logging
 import multiprocessing as mp
 import signal
 import threading
+import time
 from contextlib import contextmanager
 from multiprocessing import spawn
 from pathlib import Path
@@ -90,47 +91,70 @@ def _child(conn, doc_json: str, path: str, memory_mb: int, max_pages: int, worke
         conn.close()
 
 
+class IsolatedExtraction:
+    """`extract` running in a child process; `result()` waits for it (the timeout counts from the
+    start), so the caller can load models meanwhile. `cancel()` kills the child."""
+
+    def __init__(self, doc: Document, *, path: Path, timeout: float = 300, memory_mb: int = 3072,
+                 max_pages: int = 2000, workers: int = 1):
+        self.doc, self.timeout, self.memory_mb = doc, timeout, memory_mb
+        ctx = _context()
+        self._receiver, sender = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_child, args=(sender, doc.model_dump_json(), str(path), memory_mb, max_pages,
+                                                      workers), daemon=True)
+        # Dask and other pools run tasks in daemonic processes, which multiprocessing forbids to start
+        # children; the child here is always reaped, so the flag is lifted for the start only.
+        me = mp.current_process()
+        daemonic = me._config.get("daemon", False)
+        try:
+            with _START_LOCK, _without_main():
+                me._config["daemon"] = False
+                self._proc.start()
+        finally:
+            me._config["daemon"] = daemonic
+        sender.close()
+        self._deadline = time.monotonic() + timeout
+
+    def _reap(self) -> None:
+        self._proc.join(5)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join()
+        self._receiver.close()
+
+    def cancel(self) -> None:
+        self._proc.kill()
+        self._reap()
+
+    def result(self) -> Document:
+        """The document with its pages, or with an error record saying why the child failed."""
+        payload = None
+        timed_out = False
+        try:
+            if self._receiver.poll(max(0.0, self._deadline - time.monotonic())):
+                try:
+                    payload = self._receiver.recv_bytes()
+                except EOFError:
+                    payload = None
+            else:
+                timed_out = True
+                self._proc.kill()
+        finally:
+            self._reap()
+        if payload is not None and payload.startswith(b"ok"):
+            return Document.model_validate_json(payload[2:])
+        category, message = failure_record(None if timed_out else payload, None if timed_out else self._proc.exitcode,
+                                           timeout=self.timeout, memory_mb=self.memory_mb)
+        self.doc.add_error(Stage.extract, category, message)
+        return self.doc
+
+
 def extract_isolated(doc: Document, *, path: Path, timeout: float = 300, memory_mb: int = 3072,
                      max_pages: int = 2000, workers: int = 1) -> Document:
     """`extract` in a child process; the returned document carries its pages or an error record.
     `workers` > 1 lets the child read pages in that many processes (each under the same limits)."""
-    ctx = _context()
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(sender, doc.model_dump_json(), str(path), memory_mb, max_pages, workers), daemon=True)
-    # Dask and other pools run tasks in daemonic processes, which multiprocessing forbids to start
-    # children; the child here is always reaped below, so the flag is lifted for the start only.
-    me = mp.current_process()
-    daemonic = me._config.get("daemon", False)
-    try:
-        with _START_LOCK, _without_main():
-            me._config["daemon"] = False
-            proc.start()
-    finally:
-        me._config["daemon"] = daemonic
-    sender.close()
-    payload = None
-    timed_out = False
-    try:
-        if receiver.poll(timeout):
-            try:
-                payload = receiver.recv_bytes()
-            except EOFError:
-                payload = None
-        else:
-            timed_out = True
-            proc.kill()
-    finally:
-        proc.join(5)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
-        receiver.close()
-    if payload is not None and payload.startswith(b"ok"):
-        return Document.model_validate_json(payload[2:])
-    category, message = failure_record(None if timed_out else payload, None if timed_out else proc.exitcode,
-                                       timeout=timeout, memory_mb=memory_mb)
-    doc.add_error(Stage.extract, category, message)
-    return doc
+    return IsolatedExtraction(doc, path=path, timeout=timeout, memory_mb=memory_mb, max_pages=max_pages,
+                              workers=workers).result()
 
 
 def failure_record(payload: bytes | None, exitcode: int | None, *, timeout: float, memory_mb: int) -> tuple[ErrorCategory, str]:

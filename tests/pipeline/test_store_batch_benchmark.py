@@ -109,3 +109,28 @@ def test_benchmark_page_ranks_links_and_shows_arrows(store_with_two_years, tmp_p
     assert 'class="arrow up"' in alpha  # Alpha discloses more sections in 2023 than in 2022
     assert 'id="themes"' in html and 'id="steps"' in html and "Child labour" in html
     assert "▲" in html.split('id="themes"')[1]
+
+
+def test_an_unchanged_batch_is_answered_from_the_store_without_the_encoder(store_with_two_years, resources, tmp_path,
+                                                                           monkeypatch):
+    import dataclasses
+
+    from pipeline.batch import BatchItem, stored_results
+    from pipeline.pdfgen import build_pdf
+    from pipeline.screen import Resources
+    from tests.fixtures import company_report
+
+    store, items, results = store_with_two_years
+    scorecards = Path(items[0].path).parent / "scorecards"
+    # a copy of the resources whose encoder must not be touched
+    light = dataclasses.replace(resources)
+    monkeypatch.setattr(Resources, "encoder", property(lambda self: pytest.fail("the encoder was loaded")))
+    reused = stored_results(items, resources=light, store=store, out_dir=scorecards)
+    assert reused is not None and [r.outcome for r in reused] == ["reused"] * len(items)
+    assert [r.screening_id for r in reused] == [r.screening_id for r in results]
+    assert all(r.scorecard and Path(r.scorecard).parent == scorecards for r in reused)
+    # scorecards wanted somewhere else, or one new report: the flow has work to do
+    assert stored_results(items, resources=light, store=store, out_dir=tmp_path / "elsewhere") is None
+    new = tmp_path / "gamma_2023.pdf"
+    build_pdf(company_report("Gamma", 2023), new)
+    assert stored_results(items + [BatchItem(str(new), "Gamma", 2023, "textile")], resources=light, store=store) is None
