@@ -209,6 +209,7 @@ def render(screen: dict, big: dict, batch: dict | None, rerun: dict | None, sour
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data", type=Path, default=DATA, help="folder of the real reports (generated ones when absent)")
     parser.add_argument("--batch", type=int, default=50, help="reports in the memory batch (0 to skip)")
     parser.add_argument("--no-rerun", action="store_true", help="skip the batch rerun measurement")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "RESULTS.md")
@@ -216,15 +217,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        real = PHILIPS.exists()
+        data = args.data
+        real = (data / PHILIPS.name).exists()
         if real:
-            pdf, source = PHILIPS, "Philips 2018 annual report"
+            pdf, source = data / PHILIPS.name, "Philips 2018 annual report"
         else:
             pdf, source = _synthetic(tmp / "synthetic_220.pdf", 220), "a generated 220-page report (no ../shared/data)"
         print(f"screening {pdf.name} ...", file=sys.stderr)
         screen = measure_screen(pdf, args.repeat, tmp)
         if real:
-            big_pdf = _concatenate([DATA / n for n in FOUR_HUNDRED], 400, tmp / "four_hundred.pdf")
+            big_pdf = _concatenate([data / n for n in FOUR_HUNDRED], 400, tmp / "four_hundred.pdf")
             big_source = "Philips + Siemens + Shell pages"
         else:
             big_pdf, big_source = _synthetic(tmp / "synthetic_400.pdf", 400), "generated"
@@ -236,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             batch = measure_batch_memory(args.batch, tmp)
         rerun = None
         if not args.no_rerun:
-            reports = [DATA / n for n in DEV_REPORTS if (DATA / n).exists()] if real else [
+            reports = [data / n for n in DEV_REPORTS if (data / n).exists()] if real else [
                 _synthetic(tmp / f"dev{i}_2024_report_en.pdf", pages=20 + 20 * i, company=f"Dev {i} N.V.") for i in range(9)]
             print(f"batch of {len(reports)} development reports, twice ...", file=sys.stderr)
             rerun = measure_rerun(reports, tmp)

@@ -135,11 +135,11 @@ def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
         except BaseException:
             job.cancel()
             raise
-        lap("load_models")
+        lap("start_reader_load_models")
         doc = job.result()
     else:
         encoder = resources.encoder
-        lap("load_models")
+        lap("start_reader_load_models")
         extract(doc, path=Path(path), max_pages=s.max_pages)
     lap("extract")
     segment(doc)
