@@ -14,7 +14,7 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.document import ErrorCategory, Metadata, Stage, sha256_file
+from pipeline.document import Document, ErrorCategory, Metadata, Stage, sha256_file
 from pipeline.errors import ImvoError
 from pipeline.report import write_outputs
 from pipeline.screen import Resources, new_document, screen_pdf
@@ -174,6 +174,15 @@ def reusable(store: Store, key: str, out_dir: Path | None) -> dict | None:
     return stored if scorecard_in(store, key, out_dir) else None
 
 
+def output_stem(store: Store, doc: Document, out_dir: Path) -> str:
+    """`<pdf stem>`, or `<pdf stem>-<sha256 prefix>` when another document's scorecard already has that
+    name in `out_dir` (two reports both called `annual_report.pdf`): one scorecard never replaces
+    another company's, which the store and the benchmark page still point to."""
+    stem = Path(doc.source.filename).stem
+    taken = store.documents_written_to(out_dir / f"{stem}.html") - {doc.doc_id}
+    return f"{stem}-{doc.doc_id[:10]}" if taken else stem
+
+
 def screen_item(item: BatchItem, *, resources: Resources, store: Store, out_dir: Path | None = None,
                 lang: str = "en") -> ItemResult:
     """Screen one item into the store, or reuse the stored result; never raises for a bad document.
@@ -215,7 +224,8 @@ def screen_item(item: BatchItem, *, resources: Resources, store: Store, out_dir:
         return result
     result.screening_id = store.save(doc, sector=item.sector, language=item.language)
     if out_dir is not None and not doc.failed:
-        json_path, html_path = write_outputs(doc, Path(out_dir), resources.taxonomy, lang=lang)
+        json_path, html_path = write_outputs(doc, Path(out_dir), resources.taxonomy, lang=lang,
+                                             stem=output_stem(store, doc, Path(out_dir)))
         store.record_output(result.screening_id, "json", json_path)
         store.record_output(result.screening_id, "html", html_path)
         result.scorecard = str(html_path.resolve())

@@ -35,14 +35,16 @@ def document_json(doc: Document) -> str:
     return doc.model_dump_json(indent=1)
 
 
-def write_outputs(doc: Document, out_dir: Path, taxonomy: Taxonomy, *, lang: str = "en") -> tuple[Path, Path]:
-    """Write `<stem>.json` and `<stem>.html` (UI language `lang`) into `out_dir`; returns both paths.
+def write_outputs(doc: Document, out_dir: Path, taxonomy: Taxonomy, *, lang: str = "en",
+                  stem: str | None = None) -> tuple[Path, Path]:
+    """Write `<stem>.json` and `<stem>.html` (UI language `lang`; `stem` defaults to the PDF's) into
+    `out_dir`; returns both paths.
 
     The scorecard's page numbers link to the source PDF by a relative path when the PDF exists (see
     `pipeline.views.relative_href`), and are plain numbers otherwise.
     """
     out_dir = Path(out_dir)
-    stem = Path(doc.source.filename).stem
+    stem = stem or Path(doc.source.filename).stem
     json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
     page = scorecard_html(doc, taxonomy, ui=load_ui(lang, taxonomy.root), pdf_href=relative_href(doc.source.path, out_dir))
     write_atomic(json_path, document_json(doc))

@@ -259,6 +259,13 @@ class Store:
     def footprint(self, screening_ids: list[str]) -> list[dict]:
         return self._rows_for(footprint, screening_ids)
 
+    def documents_written_to(self, path: Path) -> set[str]:
+        """The documents (sha256) whose screenings have an output recorded at `path`."""
+        query = (select(screenings.c.doc_id).join(outputs, outputs.c.screening_id == screenings.c.screening_id)
+                 .where(outputs.c.path == str(Path(path).resolve())))
+        with self.engine.connect() as con:
+            return set(con.execute(query).scalars())
+
     def output_paths(self, screening_ids: list[str], kind: str = "html") -> dict[str, Path]:
         """screening id -> the file last written for it (which may have been moved or deleted since)."""
         return {r["screening_id"]: Path(r["path"]) for r in self._rows_for(outputs, screening_ids, outputs.c.kind == kind)}

@@ -134,3 +134,28 @@ def test_an_unchanged_batch_is_answered_from_the_store_without_the_encoder(store
     new = tmp_path / "gamma_2023.pdf"
     build_pdf(company_report("Gamma", 2023), new)
     assert stored_results(items + [BatchItem(str(new), "Gamma", 2023, "textile")], resources=light, store=store) is None
+
+
+def test_reports_with_the_same_file_name_get_their_own_scorecards(resources, tmp_path):
+    """Two companies' `annual_report.pdf` in one batch: neither scorecard replaces the other, and the
+    store points each screening at its own."""
+    from pipeline.batch import BatchItem, screen_item
+    from pipeline.pdfgen import build_pdf
+    from pipeline.store import Store
+    from tests.fixtures import company_report
+
+    store = Store(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    items = []
+    for company in ("Delta", "Epsilon"):
+        path = tmp_path / company.lower() / "annual_report.pdf"
+        path.parent.mkdir()
+        build_pdf(company_report(company, 2023, sections=3), path)
+        items.append(BatchItem(str(path), company, 2023, "textile"))
+    cards = tmp_path / "cards"
+    results = [screen_item(i, resources=resources, store=store, out_dir=cards) for i in items]
+    assert len({r.scorecard for r in results}) == 2
+    for item, result in zip(items, results):
+        assert f">{item.company} 2023</h1>" in Path(result.scorecard).read_text(encoding="utf-8")
+        assert store.output_paths([result.screening_id])[result.screening_id] == Path(result.scorecard)
+    again = screen_item(items[0], resources=resources, store=store, out_dir=cards)
+    assert again.outcome == "reused" and again.scorecard == results[0].scorecard
