@@ -314,12 +314,14 @@ def serve(
     registry: Path = typer.Argument(..., help="signatory registry CSV: company, covenant, reports[, sector]"),
     db: Optional[str] = typer.Option(None),
     out_dir: Path = typer.Option(Path("out/assessment"), "--out"),
+    lang: str = typer.Option("en", "--lang", help="UI language of the HTML scorecards and benchmark pages: en or nl"),
 ) -> None:
     """Serve the yearly assessment deployment (cron schedule in flows/deployments.py); blocks until stopped."""
     from flows.deployments import serve as serve_deployment
 
-    _settings()
-    serve_deployment(str(registry.resolve()), db, str(out_dir.resolve()))
+    settings = _settings()
+    _check_lang(lang, settings)
+    serve_deployment(str(registry.resolve()), db, str(out_dir.resolve()), lang)
 
 
 def _records(scorecards: list[Path] | None, db: str | None, covenant: str | None, years: list[int] | None,

@@ -133,6 +133,8 @@ def test_yearly_deployment_is_scheduled_once_a_year(tmp_path):
     assert schedule.schedule.cron == YEARLY_CRON
     assert deployment.name == "yearly-assessment"
     assert (REPO / "prefect.yaml").read_text().count(YEARLY_CRON) == 1
+    assert deployment.parameters["lang"] == "en"
+    assert yearly_deployment(str(tmp_path / "registry.csv"), lang="nl").parameters["lang"] == "nl"
 
 
 def test_batch_runs_on_a_local_dask_cluster(harness, cache_env, batch_folder, tmp_path):
