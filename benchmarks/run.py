@@ -86,7 +86,8 @@ def _synthetic(path: Path, pages: int, company: str = "Benchmark B.V.", year: in
     from pipeline.pdfgen import build_pdf
     from pipeline.samples import synthetic_report
 
-    spec = synthetic_report(company, year, pages=-(-pages // 4))
+    per_copy = len(synthetic_report(company, year)["pages"])
+    spec = synthetic_report(company, year, pages=-(-pages // per_copy))
     spec["pages"] = spec["pages"][:pages]
     build_pdf(spec, path)
     return path

@@ -19,7 +19,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
 from flows.screen import resources_for
-from pipeline.batch import BatchItem, ItemResult, read_batch, result_key, reusable, screen_item, summarise
+from pipeline.batch import BatchItem, ItemResult, batch_summary, read_batch, result_key, reusable, screen_item
 from pipeline.settings import Settings
 from pipeline.store import Store, default_url
 
@@ -42,7 +42,7 @@ def _cache_key(context: TaskRunContext, params: dict) -> str | None:
     covenant = item.covenant or settings.covenant
     _, key = result_key(path, covenant, res)
     out_dir = Path(params["out_dir"]) if params.get("out_dir") else None
-    if reusable(store_for(params["db_url"]), key, out_dir) is None:
+    if reusable(store_for(params["db_url"]), key, out_dir)[0] is None:
         return None  # the store is the truth: a result (or scorecard) missing there is computed
     where = f"{params['db_url']}|{out_dir.resolve() if out_dir else ''}|{params.get('lang', 'en')}"
     return f"screen-{key}-{hashlib.sha256(where.encode()).hexdigest()[:12]}"
@@ -98,9 +98,7 @@ def batch_screen(source: str, db: str | None = None, base_dir: str | None = None
     finally:
         if progress is not None:
             progress.stop()
-    summary = summarise(results)
-    summary["results"] = [r.to_dict() for r in results]
-    summary["db"] = db_url
+    summary = batch_summary(results, db_url)
     logger.info("batch: %d documents, %d screened, %d reused, %d failed", summary["documents"], summary["screened"],
                 summary["reused"], summary["failed"])
     for f in summary["failures"]:

@@ -230,7 +230,7 @@ def batch(
 
     When every document already has a result in the store for the current model, taxonomy and
     verdicts (and its scorecard in --out), the batch is answered from the store without a flow run."""
-    from pipeline.batch import read_batch, stored_results, summarise
+    from pipeline.batch import batch_summary, read_batch, stored_results
     from pipeline.screen import load_resources
     from pipeline.store import Store, default_url
 
@@ -244,9 +244,7 @@ def batch(
     except ImvoError as e:
         _fail(str(e))
     if results is not None:
-        summary = summarise(results)
-        summary["results"] = [r.to_dict() for r in results]
-        summary["db"] = db_url
+        summary = batch_summary(results, db_url)
     else:
         from flows.batch import batch_screen, task_runner_for
 

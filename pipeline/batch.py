@@ -121,14 +121,6 @@ def result_key(path: Path, covenant: str, resources: Resources) -> tuple[str, st
                                  resources.verdicts.digest(digest))
 
 
-def _reuse(result: ItemResult, key: str, stored: dict, scorecard: Path | None) -> ItemResult:
-    result.outcome, result.status, result.screening_id = "reused", stored["status"], key
-    result.completeness = stored["completeness"]
-    result.errors = [e["message"] for e in stored["errors"]]
-    result.scorecard = str(scorecard) if scorecard else None
-    return result
-
-
 def stored_results(items: list[BatchItem], *, resources: Resources, store: Store,
                    out_dir: Path | None = None) -> list[ItemResult] | None:
     """The outcome of every item when all of them can be reused from the store (with their
@@ -144,15 +136,28 @@ def stored_results(items: list[BatchItem], *, resources: Resources, store: Store
         if item.problem or covenant not in resources.taxonomy.covenants or not path.is_file():
             return None
         start = time.perf_counter()
-        doc_id, key = result_key(path, covenant, resources)
-        stored = reusable(store, key, out_dir)
-        if stored is None:
+        result = _reuse(ItemResult(item.path, item.company, item.year, "failed"), path, covenant,
+                        resources=resources, store=store, out_dir=out_dir)
+        if result is None:
             return None
-        result = _reuse(ItemResult(item.path, item.company, item.year, "failed", doc_id=doc_id), key, stored,
-                        scorecard_in(store, key, out_dir))
         result.seconds = round(time.perf_counter() - start, 3)
         results.append(result)
     return results
+
+
+def _reuse(result: ItemResult, path: Path, covenant: str, *, resources: Resources, store: Store,
+           out_dir: Path | None) -> ItemResult | None:
+    """`result` filled from the store when the document's stored screening can be reused, else None
+    (with `result.doc_id` set either way, so the file is hashed once)."""
+    result.doc_id, key = result_key(path, covenant, resources)
+    stored, scorecard = reusable(store, key, out_dir)
+    if stored is None:
+        return None
+    result.outcome, result.status, result.screening_id = "reused", stored["status"], key
+    result.completeness = stored["completeness"]
+    result.errors = [e["message"] for e in stored["errors"]]
+    result.scorecard = str(scorecard) if scorecard else None
+    return result
 
 
 def scorecard_in(store: Store, key: str, out_dir: Path | None) -> Path | None:
@@ -165,13 +170,17 @@ def scorecard_in(store: Store, key: str, out_dir: Path | None) -> Path | None:
     return path
 
 
-def reusable(store: Store, key: str, out_dir: Path | None) -> dict | None:
-    """The stored screening, when it can stand for a new one: it exists and, when the batch writes
-    scorecards to `out_dir`, it failed (nothing to show) or its scorecard is already there."""
+def reusable(store: Store, key: str, out_dir: Path | None) -> tuple[dict | None, Path | None]:
+    """(the stored screening, its scorecard) when the screening can stand for a new one: it exists
+    and, when the batch writes scorecards to `out_dir`, it failed (nothing to show) or its scorecard
+    is already there. (None, None) otherwise."""
     stored = store.lookup(key)
-    if stored is None or out_dir is None or stored["status"] == "failed":
-        return stored
-    return stored if scorecard_in(store, key, out_dir) else None
+    if stored is None:
+        return None, None
+    scorecard = scorecard_in(store, key, out_dir)
+    if out_dir is not None and stored["status"] != "failed" and scorecard is None:
+        return None, None
+    return stored, scorecard
 
 
 def output_stem(store: Store, doc: Document, out_dir: Path) -> str:
@@ -200,11 +209,8 @@ def screen_item(item: BatchItem, *, resources: Resources, store: Store, out_dir:
             return result
         resources.taxonomy.covenant(covenant)  # unknown covenant: a clear error, before any work
         path = Path(item.path)
-        if path.exists():
-            result.doc_id, key = result_key(path, covenant, resources)
-            stored = reusable(store, key, out_dir)
-            if stored is not None:
-                return _reuse(result, key, stored, scorecard_in(store, key, out_dir))
+        if path.exists() and _reuse(result, path, covenant, resources=resources, store=store, out_dir=out_dir):
+            return result
         doc = screen_pdf(path, resources=resources, covenant=covenant, company=item.company, year=item.year,
                          sha256=result.doc_id)
     except ImvoError as e:
@@ -235,6 +241,11 @@ def screen_item(item: BatchItem, *, resources: Resources, store: Store, out_dir:
     result.errors = [e.one_line() for e in doc.errors]
     result.seconds = round(time.perf_counter() - start, 3)
     return result
+
+
+def batch_summary(results: list[ItemResult], db_url: str) -> dict:
+    """`summarise` plus every item's outcome and the store they went into: what a batch reports."""
+    return {**summarise(results), "results": [r.to_dict() for r in results], "db": db_url}
 
 
 def summarise(results: list[ItemResult]) -> dict:

@@ -31,7 +31,7 @@ _TRUSTED_MODULE_PREFIXES = ("sentence_transformers.", "pipeline.encoders.")
 def __getattr__(name: str):
     # The module class imports torch; it is loaded when first asked for (saved model folders and
     # `load_encoder` ask for it), not when this module is imported.
-    if name in ("UniversalSentenceEncoder", "_use_native_tokenizer"):
+    if name == "UniversalSentenceEncoder":
         from pipeline import use_module
 
         return getattr(use_module, name)

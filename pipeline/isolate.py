@@ -30,18 +30,8 @@ def _context():
     if _CONTEXT is None:
         _CONTEXT = mp.get_context("forkserver")
         _CONTEXT.set_forkserver_preload(["pipeline.extract"])
+        spawn.get_preparation_data = _preparation_data  # acts only inside `_without_main`
     return _CONTEXT
-
-
-def start_server() -> None:
-    """Start the fork server now, in the background, so the first PDF does not wait for it.
-
-    The server imports only the extract stage (~1 s); callers start it before loading the models.
-    """
-    from multiprocessing import forkserver
-
-    _context()
-    forkserver.ensure_running()
 
 
 _LOCAL = threading.local()
@@ -64,7 +54,6 @@ def _without_main():
     `_child` from this module and needs nothing from `__main__`. Only starts made inside this
     block, on this thread, leave it out.
     """
-    spawn.get_preparation_data = _preparation_data
     _LOCAL.without_main = True
     try:
         yield

@@ -13,8 +13,8 @@ Importing a passage again replaces its earlier verdict.
 from __future__ import annotations
 
 import csv
-import io
 import datetime as dt
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -350,7 +350,8 @@ def write_verdicts(passages: list[ScreeningOnlyPassage], folder: Path, date: str
     new_ids = {p.review.review_id for p in passages}
     files: dict[Path, list[str]] = {}
     replaced = 0
-    for path in [*verdict_files(folder)[0], *verdict_files(folder)[1]]:
+    training, screening_only = verdict_files(folder)
+    for path in training + screening_only:
         lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
         kept = [ln for ln in lines if _review_id_of(ln) not in new_ids]
         if len(kept) != len(lines):

