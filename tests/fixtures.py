@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.pdfgen import build_pdf, corrupt_pdf
-from pipeline.samples import synthetic_report
+from pipeline.samples import synthetic_report as company_report  # noqa: F401  (tests build reports with it)
 
 LEFT = [
     "Left column first paragraph. We assess human rights risks at all our suppliers every year, "
@@ -122,8 +122,3 @@ def write_all(folder: Path) -> dict[str, Path]:
     paths["empty"].write_bytes(b"")
     paths["missing"] = folder / "does_not_exist.pdf"
     return paths
-
-
-def company_report(company: str, year: int, *, sections: int = 5, pages: int = 1) -> dict:
-    """A report in the style of the bundled sample (see `pipeline.samples.synthetic_report`)."""
-    return synthetic_report(company, year, sections=sections, pages=pages)
