@@ -137,6 +137,20 @@ def classify_cmd(
     out.print(f"classified {len(lines)} passages with {heads.version}; wrote {out_file}")
 
 
+def _reports_dir(option: Path | None) -> Path | None:
+    """Where the real reports are: the option, else ../shared/data/reports when present; 'none' means none."""
+    from pipeline.settings import REPO_ROOT
+
+    if option is not None:
+        if str(option).lower() == "none":
+            return None
+        if not option.is_dir():
+            _fail(f"{option}: no such folder")
+        return option
+    default = REPO_ROOT.parent / "shared" / "data" / "reports"
+    return default if default.is_dir() else None
+
+
 @app.command()
 def train(
     out_dir: Path = typer.Option(Path("models"), "--out", help="models folder; writes <out>/<name>/<version>/"),
@@ -144,6 +158,8 @@ def train(
     version: Optional[str] = typer.Option(None, help="version folder name (default: today's date)"),
     encoder: Optional[str] = typer.Option(None),
     corpora: Optional[Path] = typer.Option(None, help="corpora folder with labelled/*.jsonl (and the review verdicts in labelled/reviews/)"),
+    reports: Optional[Path] = typer.Option(None, help="folder of the development reports the real passages were cut from, for the "
+                                           "page-context stage (default: ../shared/data/reports when present; 'none' to skip)"),
 ) -> None:
     """Train the classifier heads on the labelled corpus."""
     from pipeline.corpus import load_corpus
@@ -163,8 +179,9 @@ def train(
         if name is None:
             slug = re.sub(r"[^a-z0-9]+", "-", Path(settings.encoder).name.lower()).strip("-")
             name = "imvo-heads" if settings.encoder == USE_NAME else f"imvo-heads-{slug}"
+        reports_dir = _reports_dir(reports)
         folder = train_heads(passages, encoder=enc, out_dir=out_dir, name=name, model_version=version, cache=cache,
-                             progress=lambda m: console.print(m, highlight=False))
+                             reports_dir=reports_dir, progress=lambda m: console.print(m, highlight=False))
     except (ImvoError, ValueError) as e:
         _fail(str(e))
     out.print(f"wrote {folder}")
@@ -178,6 +195,8 @@ def evaluate(
     readme: bool = typer.Option(False, "--readme", help="write the tables into README.md"),
     encoder: Optional[str] = typer.Option(None),
     model_dir: Optional[Path] = typer.Option(None),
+    reports: Optional[Path] = typer.Option(None, help="folder of the evaluation-only reports, so gold passages are classified in their "
+                                           "report's page context as `imvo screen` does (default: ../shared/data/reports when present; 'none')"),
 ) -> None:
     """Per-label precision/recall/F1 and calibration, per language, on unseen reports, CV and AIMS.au."""
     from pipeline.corpus import load_corpus
@@ -195,7 +214,8 @@ def evaluate(
             passages = load_corpus(settings.corpora, evaluation=True)
             if passages:
                 console.print(f"gold: {len(passages)} passages from unseen reports", highlight=False)
-                results["gold"] = evaluate_gold(heads, passages, encoder=enc, cache=cache)
+                results["gold"] = evaluate_gold(heads, passages, encoder=enc, cache=cache, reports_dir=_reports_dir(reports),
+                                                progress=lambda m: console.print(m, highlight=False))
         if cv:
             passages = load_corpus(settings.corpora, reviews=settings.reviews)
             results["cv"] = cross_validate(passages, encoder=enc, cache=cache, features=heads.features,

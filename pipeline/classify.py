@@ -14,10 +14,11 @@ from pipeline.features import passage_features
 from pipeline.heads import HeadSet
 
 
-def label_rows(headsets_proba: dict[str, np.ndarray], heads: HeadSet) -> list[PassageLabels]:
-    """Turn per-head probability arrays into one `PassageLabels` per row."""
+def label_rows(headsets_proba: dict[str, np.ndarray], heads: HeadSet, *, context: bool = False) -> list[PassageLabels]:
+    """Turn per-head probability arrays into one `PassageLabels` per row (`context`: relevance came
+    from the page-context stage, so its threshold applies)."""
     band = heads.review_band
-    rel_t = heads.threshold("relevant")
+    rel_t = heads.threshold("relevant", context=context)
     sub_t = heads.threshold("substantiated")
     multi = {name: (heads.labels(name), heads.heads[name].thresholds) for name in ("themes", "steps", "bank_activity")}
     n = len(headsets_proba["relevant"])
@@ -58,8 +59,9 @@ def classify(doc: Document, *, heads: HeadSet, encoder=None, cache=None) -> Docu
     texts = [p.text for p in doc.passages]
     X = passage_features(texts, [p.heading for p in doc.passages], features=heads.features, encoder=encoder,
                          cache=cache, text_vectors=doc._embeddings)
-    proba = heads.predict_proba(X, texts)
-    for passage, labels in zip(doc.passages, label_rows(proba, heads)):
+    pages = [p.page for p in doc.passages]
+    proba = heads.predict_proba(X, texts, pages=pages)
+    for passage, labels in zip(doc.passages, label_rows(proba, heads, context=heads.uses_context(pages))):
         passage.labels = labels
     return doc
 

@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.model_selection import GroupKFold
 
 from pipeline.classify import label_rows
+from pipeline.context import cut_reports, locate
 from pipeline.corpus import LabelledPassage
 from pipeline.embed import EmbeddingCache
 from pipeline.features import passage_features
@@ -67,10 +68,14 @@ def score_decisions(passages: list[LabelledPassage], proba: dict[str, np.ndarray
     for head, labels in MULTI.items():
         known = np.array([getattr(p, head) is not None and p.relevant is not None for p in passages])
         out[head] = {}
+        on_relevant = known & np.array([bool(p.relevant) for p in passages])
         for j, label in enumerate(labels):
             y = np.array([label in (getattr(p, head) or []) for p in passages], dtype=int)
             pred = np.array([label in getattr(r.decisions, head) for r in rows])
             out[head][label] = entry(y, pred, proba[head][:, j], known)
+            # the label heads give P(label | relevant): their calibration is measured on relevant passages
+            out[head][label]["ece"] = expected_calibration_error(proba[head][on_relevant, j], y[on_relevant]) \
+                if on_relevant.any() else None
         macro = {}
         for scope in ("all", "en", "nl"):
             f1s = [m[scope]["f1"] for m in out[head].values() if scope in m and m[scope]["support"] > 0]
@@ -81,13 +86,32 @@ def score_decisions(passages: list[LabelledPassage], proba: dict[str, np.ndarray
     return out
 
 
-def evaluate_gold(heads: HeadSet, passages: list[LabelledPassage], *, encoder, cache: EmbeddingCache | None) -> dict:
-    """The shipped model on gold passages from reports it never saw."""
+def evaluate_gold(heads: HeadSet, passages: list[LabelledPassage], *, encoder, cache: EmbeddingCache | None,
+                  reports_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> dict:
+    """The shipped model on gold passages from reports it never saw. With `reports_dir`, each gold
+    passage found in its report (cut as `imvo screen` cuts it) is classified in its page context,
+    exactly as screening that report would; the rest (and every passage without the reports) alone."""
     texts = [p.text for p in passages]
     X = passage_features(texts, [p.heading for p in passages], features=heads.features, encoder=encoder, cache=cache)
     proba = heads.predict_proba(X, texts)
-    result = score_decisions(passages, proba, label_rows(proba, heads))
+    rows = label_rows(proba, heads)
+    in_context = 0
+    if reports_dir is not None and heads.context is not None:
+        reports = cut_reports(reports_dir, {p.source for p in passages}, progress=progress)
+        located = locate(reports, [p.source for p in passages], texts)
+        for r, rep in enumerate(reports):
+            RX = passage_features(rep.texts, [None] * len(rep.texts), features=heads.features, encoder=encoder, cache=cache)
+            rep_proba = heads.predict_proba(RX, rep.texts, pages=rep.pages)
+            rep_rows = label_rows(rep_proba, heads, context=True)
+            for i, loc in enumerate(located):
+                if loc is not None and loc[0] == r:
+                    for name in proba:
+                        proba[name][i] = rep_proba[name][loc[1]]
+                    rows[i] = rep_rows[loc[1]]
+                    in_context += 1
+    result = score_decisions(passages, proba, rows)
     result["_sources"] = sorted({p.source for p in passages})
+    result["_in_page_context"] = in_context
     return result
 
 
@@ -144,14 +168,17 @@ def render_markdown(results: dict, model: str) -> str:
     """Tables for the README and the model folder: per label, per language, per measurement."""
     lines = [f"Model `{model}`. Decisions as `imvo screen` makes them (relevance-gated); F1 per language "
              "(– where a language has no positive passage); macro F1 over labels with positives; "
-             "ECE = expected calibration error of the label's probability."]
+             "ECE = expected calibration error of the label's probability (for themes, steps, bank activities and "
+             "substantiated: of P(label | relevant), on the passages labelled relevant)."]
     for key, title in (("gold", "Unseen real reports (gold labels on evaluation-only reports)"),
                        ("cv", "Cross-validation on the training corpus, grouped by source report")):
         r = results.get(key)
         if not r:
             continue
         lines += ["", f"**{title}**: {r['_passages']['all']} passages ({r['_passages']['en']} en, "
-                      f"{r['_passages']['nl']} nl)" + (f"; sources: {', '.join(r['_sources'])}" if "_sources" in r else ""), "",
+                      f"{r['_passages']['nl']} nl)" + (f"; sources: {', '.join(r['_sources'])}" if "_sources" in r else "")
+                  + (f"; {r['_in_page_context']} of them classified in their report's page context, as `imvo screen` does"
+                     if r.get("_in_page_context") else ""), "",
                   "| head | label | P | R | F1 | support | F1 en | F1 nl | ECE |", "|---|---|---|---|---|---|---|---|---|"]
         for head in ("relevant", "themes", "steps", "bank_activity", "substantiated"):
             for label, e in r[head].items():

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.context import PageContext
 from pipeline.errors import ModelError
 
 HEADS = ("relevant", "themes", "steps", "bank_activity", "substantiated")
@@ -78,6 +79,7 @@ class HeadSet:
     manifest: dict
     path: Path | None = None
     review_band: float = 0.1
+    context: PageContext | None = None  # stage 2 of the relevance head, used when whole reports are classified
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -96,12 +98,20 @@ class HeadSet:
     def labels(self, head: str) -> list[str]:
         return self.heads[head].labels
 
-    def threshold(self, head: str, label: str | None = None) -> float:
+    def threshold(self, head: str, label: str | None = None, *, context: bool = False) -> float:
+        """Decision threshold of a label; `context` asks for the page-context stage's relevance threshold."""
+        if context and head == "relevant" and self.context is not None:
+            return self.context.threshold
         h = self.heads[head]
         return float(h.thresholds[0 if label is None else h.labels.index(label)])
 
-    def predict_proba(self, features: np.ndarray, texts: list[str]) -> dict[str, np.ndarray]:
-        """Calibrated probabilities per head: arrays of shape (n, labels of the head)."""
+    def uses_context(self, pages: np.ndarray | list | None) -> bool:
+        return pages is not None and self.context is not None
+
+    def predict_proba(self, features: np.ndarray, texts: list[str],
+                      pages: np.ndarray | list | None = None) -> dict[str, np.ndarray]:
+        """Calibrated probabilities per head: arrays of shape (n, labels of the head). With the `pages`
+        of a whole report's passages, relevance comes from the page-context stage (see `pipeline.context`)."""
         extra = None
         out = {}
         for name in HEADS:
@@ -112,6 +122,10 @@ class HeadSet:
                     extra = evidence_features(texts)
                 X = np.hstack([features, extra])
             out[name] = head.proba(X) if len(X) else np.zeros((0, len(head.labels)))
+        if self.uses_context(pages) and len(features):
+            relevant = self.heads["relevant"]
+            z = (features @ relevant.W.T + relevant.b)[:, 0]
+            out["relevant"] = self.context.proba(z, np.asarray(pages))[:, None]
         return out
 
 
@@ -119,13 +133,16 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def save_headset(heads: dict[str, LinearHead], manifest: dict, folder: Path, model_card: str) -> Path:
+def save_headset(heads: dict[str, LinearHead], manifest: dict, folder: Path, model_card: str,
+                 context: PageContext | None = None) -> Path:
     """Write arrays, manifest (with file hashes) and model card into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {}
     for name, head in heads.items():
         for key in ("W", "b", "A", "B", "thresholds"):
             arrays[f"{name}.{key}"] = np.asarray(getattr(head, key), dtype=np.float64)
+    if context is not None:
+        arrays["relevant.page_context"] = context.as_array()
     np.savez_compressed(folder / ARRAYS, **arrays)
     (folder / MODEL_CARD).write_text(model_card, encoding="utf-8")
     manifest = dict(manifest)
@@ -205,4 +222,6 @@ def load_headset(path: Path, *, encoder: str | None = None) -> HeadSet:
             )
         except KeyError as e:
             raise ModelError(f"{folder} lacks head {name!r} ({e})") from e
-    return HeadSet(heads=heads, manifest=manifest, path=folder, review_band=float(manifest.get("review_band", 0.1)))
+    context = PageContext.from_array(arrays["relevant.page_context"]) if "relevant.page_context" in arrays else None
+    return HeadSet(heads=heads, manifest=manifest, path=folder, review_band=float(manifest.get("review_band", 0.1)),
+                   context=context)

@@ -268,3 +268,21 @@ def segment(doc: Document, *, max_sentences: int = 4, max_chars: int = 1000) -> 
                     ))
     doc.passages = passages
     return doc
+
+
+def plain_text_passages(path: Path) -> list[dict]:
+    """Passages of a plain-text report (form feeds separate pages, blank lines paragraphs), cut with the
+    same sentence rules and 1-4 sentence grouping as PDFs: `{text, page, heading: None, lang}` per passage."""
+    out = []
+    for number, page in enumerate(path.read_text(encoding="utf-8").split("\f"), 1):
+        paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", page)]
+        paragraphs = [re.sub(r"(\w)- (\w)", r"\1\2", p) for p in paragraphs if len(p.split()) >= 6]
+        if not paragraphs:
+            continue
+        lang, _ = detect_language(" ".join(paragraphs))
+        for text, spans in zip(paragraphs, split_sentences(paragraphs, "nl" if lang == "nl" else "en")):
+            for start, end, _n in _group(spans, 4, 1000):
+                chunk = text[start:end].strip()
+                if len(chunk.split()) >= 6:
+                    out.append({"text": chunk, "page": number, "heading": None, "lang": lang})
+    return out

@@ -4,6 +4,15 @@ Per label: a class-balanced logistic regression whose regularisation is picked b
 cross-validation (passages from one report never sit on both sides of a split), Platt calibration
 fitted on the out-of-fold scores, and the threshold that maximises out-of-fold F1. The figures
 written to the manifest are those out-of-fold figures, per label and per language.
+
+Two choices measured by leaving one development report out at a time (never on the gold set):
+- `themes`, `steps`, `bank_activity` and `substantiated` learn on relevant passages only, because
+  `classify` asks them only about passages the relevance head let through (they answer "which
+  theme, given that it is relevant"). Given correct relevance, macro F1 rose from 0.57 to 0.64
+  (themes) and from 0.59 to 0.68 (steps).
+- Passages cut from real reports (`team:real-pool`, `team:real-quote`, analysts' verdicts) weigh
+  more than written ones (`REAL_WEIGHT`): they look like what `imvo screen` meets. Relevance F1
+  rose from 0.64 to 0.67, step macro F1 from 0.69 to 0.72.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from pipeline.context import PageContext, cut_reports, fit_page_context, locate, page_means
 from pipeline.corpus import LabelledPassage, corpus_hash, corpus_stats
 from pipeline.embed import EmbeddingCache
 from pipeline.features import DEFAULT_FEATURES, passage_features
@@ -32,6 +42,18 @@ log = logging.getLogger(__name__)
 LABELS = {"relevant": ["relevant"], "themes": list(THEMES), "steps": list(STEPS),
           "bank_activity": list(BANK_ACTIVITIES), "substantiated": ["substantiated"]}
 C_GRID = (0.25, 1.0, 4.0)
+# sample weight of a passage cut from a real report, per head (written and dataset passages weigh 1)
+REAL_WEIGHT = {"relevant": 8.0, "themes": 4.0, "steps": 4.0, "bank_activity": 4.0, "substantiated": 4.0}
+REAL_LABELLERS = ("team:real-pool", "team:real-quote", "review:")
+
+
+def is_real_cut(p: LabelledPassage) -> bool:
+    """Cut from a real report the way the pipeline cuts it (or reviewed on a screened report)."""
+    return p.labeller.startswith(REAL_LABELLERS)
+
+
+def sample_weights(passages: list[LabelledPassage], head: str) -> np.ndarray:
+    return np.array([REAL_WEIGHT[head] if is_real_cut(p) else 1.0 for p in passages])
 
 
 def cv_group(p: LabelledPassage, buckets: int = 10) -> str:
@@ -56,8 +78,9 @@ def targets(passages: list[LabelledPassage], head: str) -> tuple[np.ndarray, np.
             if p.relevant and p.substantiated is not None:
                 mask[i], Y[i, 0] = True, int(p.substantiated)
         else:
+            # learned on relevant passages only: `classify` asks only about passages found relevant
             values = getattr(p, head)
-            if values is not None and p.relevant is not None:
+            if values is not None and p.relevant:
                 mask[i] = True
                 for label in values:
                     Y[i, labels.index(label)] = 1
@@ -93,8 +116,9 @@ def _best_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def fit_label(X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, random_state: int = 0,
-              n_splits: int = 5, Cs: tuple[float, ...] = C_GRID) -> LabelFit:
-    """Pick C by grouped CV, calibrate on out-of-fold scores, choose the F1-optimal threshold."""
+              n_splits: int = 5, Cs: tuple[float, ...] = C_GRID, weights: np.ndarray | None = None) -> LabelFit:
+    """Pick C by grouped CV, calibrate on out-of-fold scores, choose the F1-optimal threshold.
+    `weights` weigh passages in the fits; calibration and threshold count every passage once."""
     splits = list(GroupKFold(n_splits=min(n_splits, len(set(groups)))).split(X, y, groups))
     best = None
     for C in Cs:
@@ -104,7 +128,7 @@ def fit_label(X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, random_state:
                 z[test] = 0.0
                 continue
             lr = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=random_state)
-            lr.fit(X[train], y[train])
+            lr.fit(X[train], y[train], sample_weight=None if weights is None else weights[train])
             z[test] = lr.decision_function(X[test])
         A, B = _platt(z, y)
         p = 1.0 / (1.0 + np.exp(-(A * z + B)))
@@ -113,7 +137,7 @@ def fit_label(X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, random_state:
             best = (f, C, A, B, t, p)
     f, C, A, B, t, p = best
     lr = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=random_state)
-    lr.fit(X, y)
+    lr.fit(X, y, sample_weight=weights)
     return LabelFit(C=C, w=lr.coef_[0].copy(), b=float(lr.intercept_[0]), A=A, B=B, threshold=t, oof_proba=p)
 
 
@@ -156,6 +180,7 @@ def fit_heads(
         use_extra = head == "substantiated"
         Xh = np.hstack([X, extra]) if use_extra else X
         labels = LABELS[head]
+        weights = sample_weights(passages, head)[mask]
         W, b, A, B, T = [], [], [], [], []
         metrics[head] = {}
         for j, label in enumerate(labels):
@@ -163,7 +188,8 @@ def fit_heads(
             say(f"fitting {head}:{label} on {int(mask.sum())} passages ({int(y.sum())} positive)")
             if y.sum() < 5:
                 raise ValueError(f"{head}:{label} has only {int(y.sum())} positive passages; label more before training")
-            fit = fit_label(Xh[mask], y, groups[mask], random_state=random_state)
+            fit = fit_label(Xh[mask], y, groups[mask], random_state=random_state,
+                            weights=weights)
             W.append(fit.w); b.append(fit.b); A.append(fit.A); B.append(fit.B); T.append(fit.threshold)
             pred = fit.oof_proba >= fit.threshold
             entry = {"C": fit.C, "threshold": fit.threshold, "all": prf(pred, y),
@@ -183,6 +209,51 @@ def fit_heads(
     return heads, metrics
 
 
+def fit_context(
+    X: np.ndarray,
+    passages: list[LabelledPassage],
+    relevant_C: float,
+    reports_dir: Path,
+    *,
+    encoder,
+    cache: EmbeddingCache | None,
+    features: str,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[PageContext | None, dict]:
+    """Stage 2 of the relevance head (`pipeline.context`), from the development reports found in
+    `reports_dir`: each report is cut as `imvo screen` cuts it and scored by a relevance head trained
+    without that report; the labelled passages found in it are the training rows."""
+    say = progress or (lambda msg: log.info(msg))
+    sources = {p.source for p in passages if p.page is not None and p.relevant is not None}
+    reports = cut_reports(reports_dir, sources, progress=say)
+    located = locate(reports, [p.source for p in passages], [p.text for p in passages])
+    mask, Y = targets(passages, "relevant")
+    weights = sample_weights(passages, "relevant")
+    z_self, z_page, y, groups = [], [], [], []
+    for r, rep in enumerate(reports):
+        rows = [i for i, loc in enumerate(located) if loc is not None and loc[0] == r and mask[i]]
+        if not rows:
+            continue
+        train_rows = mask & np.array([p.source != rep.source for p in passages])
+        lr = LogisticRegression(C=relevant_C, class_weight="balanced", max_iter=2000)
+        lr.fit(X[train_rows], Y[train_rows, 0], sample_weight=weights[train_rows])
+        RX = passage_features(rep.texts, [None] * len(rep.texts), features=features, encoder=encoder, cache=cache)
+        z = lr.decision_function(RX)
+        zp = page_means(z, rep.pages)
+        for i in rows:
+            j = located[i][1]
+            z_self.append(z[j]); z_page.append(zp[j]); y.append(Y[i, 0]); groups.append(rep.source)
+    y_arr = np.array(y, dtype=int)
+    if len(set(groups)) < 2 or y_arr.sum() < 20:
+        say(f"no page-context stage: {len(y)} labelled passages located in {len(set(groups))} reports")
+        return None, {"fitted": False, "reports_dir": str(reports_dir), "passages": len(y)}
+    stage, metrics = fit_page_context(np.array(z_self), np.array(z_page), y_arr, np.array(groups))
+    lo = metrics["leave_one_report_out"]
+    say(f"page-context stage on {len(y)} passages from {len(set(groups))} reports: relevance F1 "
+        f"{lo['own_score_only']['f1']} -> {lo['with_page_context']['f1']} (leave one report out)")
+    return stage, {"fitted": True, **metrics}
+
+
 def train(
     passages: list[LabelledPassage],
     *,
@@ -192,15 +263,21 @@ def train(
     model_version: str | None = None,
     cache: EmbeddingCache | None = None,
     features: str = DEFAULT_FEATURES,
+    reports_dir: Path | None = None,
     random_state: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> Path:
-    """Fit all heads and write `out_dir/<name>/<version>/`. Returns the version folder."""
+    """Fit all heads and write `out_dir/<name>/<version>/`. Returns the version folder. With
+    `reports_dir` (the development reports), the relevance head also gets its page-context stage."""
     say = progress or (lambda msg: log.info(msg))
     say(f"embedding {len(passages)} passages ({features})")
     X = passage_features([p.text for p in passages], [p.heading for p in passages], features=features,
                          encoder=encoder, cache=cache)
     heads, metrics = fit_heads(X, passages, random_state=random_state, progress=say)
+    context, context_metrics = None, {"fitted": False, "reports_dir": None}
+    if reports_dir is not None:
+        context, context_metrics = fit_context(X, passages, metrics["relevant"]["relevant"]["C"], reports_dir,
+                                               encoder=encoder, cache=cache, features=features, progress=say)
     model_version = model_version or dt.date.today().strftime("%Y.%m.%d")
     manifest = {
         "name": name,
@@ -211,12 +288,14 @@ def train(
         "corpus": {"sha256": corpus_hash(passages), "passages": len(passages),
                    "stats": _jsonable(corpus_stats(passages))},
         "cv": {"splitter": "GroupKFold(5) by source report", "C_grid": list(C_GRID), "random_state": random_state},
+        "training": {"label_heads_on": "relevant passages only", "real_passage_weight": REAL_WEIGHT},
         "review_band": 0.1,
         "metrics_out_of_fold": metrics,
+        "page_context": context_metrics,
         "libraries": {lib: version(lib) for lib in ("scikit-learn", "numpy", "sentence-transformers")},
     }
     folder = out_dir / name / model_version
-    save_headset(heads, manifest, folder, model_card(manifest))
+    save_headset(heads, manifest, folder, model_card(manifest), context=context)
     return folder
 
 
@@ -263,7 +342,18 @@ def model_card(manifest: dict) -> str:
                 f"| {head} | {label} | {e['C']} | {e['threshold']} | {a['precision']} | {a['recall']} | {a['f1']} | "
                 f"{a['support']} | {e.get('en', {}).get('f1', '-')} | {e.get('nl', {}).get('f1', '-')} | {e['ece']} |"
             )
-    lines += ["", "Macro F1: " + "; ".join(f"{h} {m[h].get('_macro_f1', {})}" for h in ("themes", "steps", "bank_activity")), "",
+    lines += ["", "Macro F1: " + "; ".join(f"{h} {m[h].get('_macro_f1', {})}" for h in ("themes", "steps", "bank_activity")), ""]
+    pc = manifest.get("page_context") or {}
+    if pc.get("fitted"):
+        lo = pc["leave_one_report_out"]
+        lines += ["## Page context (relevance, whole reports only)",
+                  f"Fitted on {pc['passages']} labelled passages ({pc['relevant']} relevant) located in "
+                  f"{len(pc['reports'])} development reports cut by the pipeline. Leaving one report out, relevance F1 "
+                  f"{lo['own_score_only']['f1']} with the passage's own score, {lo['with_page_context']['f1']} with "
+                  "the page's other passages too. `imvo classify` on free text uses the own score only.", ""]
+    else:
+        lines += ["## Page context", "Not fitted (no development reports were given to `imvo train --reports`).", ""]
+    lines += [
               "## Limits",
               "- Figures above are cross-validated on the training corpus, a large part of which the team wrote; "
               "quality on unseen real reports is lower and is measured separately (`imvo evaluate`).",

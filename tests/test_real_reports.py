@@ -1,5 +1,6 @@
 """Real development reports from ../shared/data (skipped when absent): reading order and provenance."""
 
+import unicodedata
 from collections import Counter
 
 import pdfplumber
@@ -51,8 +52,9 @@ def test_every_evidence_quote_is_on_the_page_it_claims(name, covenant, resources
             # independent check with pdfplumber: the quote's characters lie inside its box on that page
             # (compared as multisets: pdfplumber's own word grouping interleaves overlapping chart labels)
             box = (max(p.bbox.x0 - 2, 0), max(p.bbox.top - 2, 0), p.bbox.x1 + 2, p.bbox.bottom + 2)
-            boxed = Counter(c["text"].lower() for c in pdf.pages[p.page - 1].crop(box, strict=False).chars
-                            if c["text"].isalnum())
+            # (ligature glyphs such as "ﬁ" are compared as the letters they stand for, NFKC)
+            boxed = Counter(ch for c in pdf.pages[p.page - 1].crop(box, strict=False).chars
+                            for ch in unicodedata.normalize("NFKC", c["text"]).lower() if ch.isalnum())
             quoted = Counter(c.lower() for c in ev.quote if c.isalnum())
             missing = sum((quoted - boxed).values())
             assert missing <= 0.03 * sum(quoted.values()), (name, ev.page, ev.quote[:80], quoted - boxed)

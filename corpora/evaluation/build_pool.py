@@ -9,6 +9,11 @@ responsible business conduct (so rare labels get enough positives) and one drawn
 
 With `dev` it draws real training passages from the development reports the same way (pages that
 already give three quotes anywhere in `corpora/` give none).
+
+`gold2_*.jsonl` is a second draw with the same rule and seed `<report name>#2`, from the passages not
+already in gold and within the three-quotes-per-page cap (each note starts with "draw2").
+`labelled/real_pool2_dev.jsonl` is a second development draw that adds the text that fills real
+reports (tables, contents, footnotes, climate, governance, financial results) to the pools.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from pathlib import Path
 
 from pipeline.extract import extract
 from pipeline.screen import new_document
-from pipeline.segment import _group, detect_language, split_sentences
+from pipeline.segment import plain_text_passages as text_passages
 
 # source: (passages with RBC vocabulary per page, one other passage on every n-th page)
 SOURCES = {
@@ -49,23 +54,6 @@ def pdf_passages(path: Path) -> list[dict]:
 
     segment(extract(doc, path=path))
     return [{"text": p.text, "page": p.page, "heading": p.heading, "lang": p.lang} for p in doc.passages]
-
-
-def text_passages(path: Path) -> list[dict]:
-    """Plain-text reports: form feeds separate pages, blank lines separate paragraphs."""
-    out = []
-    for number, page in enumerate(path.read_text(encoding="utf-8").split("\f"), 1):
-        paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", page)]
-        paragraphs = [re.sub(r"(\w)- (\w)", r"\1\2", p) for p in paragraphs if len(p.split()) >= 6]
-        if not paragraphs:
-            continue
-        lang, _ = detect_language(" ".join(paragraphs))
-        for text, spans in zip(paragraphs, split_sentences(paragraphs, "nl" if lang == "nl" else "en")):
-            for start, end, _n in _group(spans, 4, 1000):
-                chunk = text[start:end].strip()
-                if len(chunk.split()) >= 6:
-                    out.append({"text": chunk, "page": number, "heading": None, "lang": lang})
-    return out
 
 
 def draw(passages: list[dict], rng: random.Random, per_page: int, other_every: int) -> list[dict]:

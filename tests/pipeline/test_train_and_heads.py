@@ -101,3 +101,17 @@ def test_heads_for_another_encoder_are_refused(trained):
 def test_missing_model_says_how_to_get_one(tmp_path):
     with pytest.raises(ModelError, match="imvo train"):
         load_headset(tmp_path)
+
+
+def test_label_heads_learn_on_relevant_passages_and_real_cuts_weigh_more():
+    from pipeline.train import REAL_WEIGHT, sample_weights, targets
+
+    passages = synthetic_corpus(60)
+    mask, _ = targets(passages, "themes")
+    assert mask.tolist() == [bool(p.relevant) for p in passages]  # P(theme | relevant), as classify asks it
+    relevance_mask, _ = targets(passages, "relevant")
+    assert relevance_mask.all()
+    real = passages[0].model_copy(update={"labeller": "team:real-pool"})
+    reviewed = passages[1].model_copy(update={"labeller": "review:lead"})
+    w = sample_weights([real, reviewed, passages[2]], "relevant")
+    assert w.tolist() == [REAL_WEIGHT["relevant"], REAL_WEIGHT["relevant"], 1.0] and REAL_WEIGHT["relevant"] > 1
