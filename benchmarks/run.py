@@ -29,8 +29,10 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from pipeline.settings import SHARED_DATA
+
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data" / "reports"
+DATA = SHARED_DATA / "reports"
 PHILIPS = DATA / "philips_2018_annual_report_en.pdf"
 # development reports (evaluation-only ones are left out; see the README's data rules)
 DEV_REPORTS = ["aegon_nederland_2017_annual_report_en.pdf", "frieslandcampina_2022_palm_oil_mill_list_en.pdf",

@@ -139,7 +139,7 @@ def classify_cmd(
 
 def _reports_dir(option: Path | None) -> Path | None:
     """Where the real reports are: the option, else ../shared/data/reports when present; 'none' means none."""
-    from pipeline.settings import REPO_ROOT
+    from pipeline.settings import SHARED_DATA
 
     if option is not None:
         if str(option).lower() == "none":
@@ -147,7 +147,7 @@ def _reports_dir(option: Path | None) -> Path | None:
         if not option.is_dir():
             _fail(f"{option}: no such folder")
         return option
-    default = REPO_ROOT.parent / "shared" / "data" / "reports"
+    default = SHARED_DATA / "reports"
     return default if default.is_dir() else None
 
 
@@ -203,7 +203,7 @@ def evaluate(
     from pipeline.evaluate import cross_validate, evaluate_aims, evaluate_gold, render_markdown, update_readme
     from pipeline.report import write_atomic
     from pipeline.screen import load_resources
-    from pipeline.settings import REPO_ROOT
+    from pipeline.settings import REPO_ROOT, SHARED_DATA
 
     settings = _settings(encoder=encoder, model_dir=model_dir)
     results: dict = {}
@@ -220,7 +220,7 @@ def evaluate(
             passages = load_corpus(settings.corpora, reviews=settings.reviews)
             results["cv"] = cross_validate(passages, encoder=enc, cache=cache, features=heads.features,
                                            progress=lambda m: console.print(m, highlight=False))
-        aims_path = aims or (REPO_ROOT.parent / "shared" / "data" / "labelled" / "aims_au_gold_test_sentences.csv")
+        aims_path = aims or (SHARED_DATA / "labelled" / "aims_au_gold_test_sentences.csv")
         if aims_path.exists():
             console.print(f"AIMS.au: {aims_path}", highlight=False)
             results["aims"] = evaluate_aims(heads, aims_path, encoder=enc, cache=cache)

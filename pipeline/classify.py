@@ -49,6 +49,14 @@ def label_rows(headsets_proba: dict[str, np.ndarray], heads: HeadSet, *, context
     return out
 
 
+def predict_labels(heads: HeadSet, X: np.ndarray, texts: list[str], pages: list | np.ndarray | None = None,
+                   ) -> tuple[dict[str, np.ndarray], list[PassageLabels]]:
+    """Probabilities and decisions for feature rows; with the `pages` of a whole report's passages the
+    relevance head uses its page context, and its decisions the matching threshold."""
+    proba = heads.predict_proba(X, texts, pages=pages)
+    return proba, label_rows(proba, heads, context=heads.uses_context(pages))
+
+
 def classify(doc: Document, *, heads: HeadSet, encoder=None, cache=None) -> Document:
     """Fill `passage.labels` for every passage and record the model version."""
     doc.versions.model = heads.version
@@ -59,9 +67,8 @@ def classify(doc: Document, *, heads: HeadSet, encoder=None, cache=None) -> Docu
     texts = [p.text for p in doc.passages]
     X = passage_features(texts, [p.heading for p in doc.passages], features=heads.features, encoder=encoder,
                          cache=cache, text_vectors=doc._embeddings)
-    pages = [p.page for p in doc.passages]
-    proba = heads.predict_proba(X, texts, pages=pages)
-    for passage, labels in zip(doc.passages, label_rows(proba, heads, context=heads.uses_context(pages))):
+    _, rows = predict_labels(heads, X, texts, pages=[p.page for p in doc.passages])
+    for passage, labels in zip(doc.passages, rows):
         passage.labels = labels
     return doc
 
@@ -70,4 +77,4 @@ def classify_texts(texts: list[str], *, heads: HeadSet, encoder, cache=None,
                    headings: list[str | None] | None = None) -> list[PassageLabels]:
     """Classify free text (not from a PDF): what `imvo classify` and evaluations use."""
     X = passage_features(texts, headings or [None] * len(texts), features=heads.features, encoder=encoder, cache=cache)
-    return label_rows(heads.predict_proba(X, texts), heads)
+    return predict_labels(heads, X, texts)[1]

@@ -64,11 +64,12 @@ class PageContext:
 
 @dataclass
 class ReportPassages:
-    """A development report cut by the pipeline: passage texts and pages in reading order."""
+    """A report cut by the pipeline: passage texts, pages and headings in reading order."""
 
     source: str
     texts: list[str]
     pages: np.ndarray
+    headings: list[str | None]
 
 
 def cut_reports(folder: Path, sources: set[str], progress: Callable[[str], None] | None = None) -> list[ReportPassages]:
@@ -86,25 +87,26 @@ def cut_reports(folder: Path, sources: set[str], progress: Callable[[str], None]
         say(f"cutting {source} for the page-context stage")
         if path.suffix == ".txt":
             items = plain_text_passages(path)
-            out.append(ReportPassages(source, [d["text"] for d in items], np.array([d["page"] for d in items])))
+            out.append(ReportPassages(source, [d["text"] for d in items], np.array([d["page"] for d in items]),
+                                      [d["heading"] for d in items]))
         else:
             doc = new_document(path)
             segment(extract(doc, path=path))
-            out.append(ReportPassages(source, [p.text for p in doc.passages], np.array([p.page for p in doc.passages])))
+            out.append(ReportPassages(source, [p.text for p in doc.passages], np.array([p.page for p in doc.passages]),
+                                      [p.heading for p in doc.passages]))
     return out
 
 
-def normalise(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
 def locate(reports: list[ReportPassages], sources: list[str], texts: list[str]) -> list[tuple[int, int] | None]:
-    """(report index, passage index) of each labelled passage in the cut reports, or None."""
+    """(report index, passage index) of each labelled passage in the cut reports, or None (texts are
+    matched as verdicts find their passage again: `pipeline.corpus.text_key`)."""
+    from pipeline.corpus import text_key
+
     index: dict[tuple[str, str], tuple[int, int]] = {}
     for r, rep in enumerate(reports):
         for i, t in enumerate(rep.texts):
-            index.setdefault((rep.source, normalise(t)), (r, i))
-    return [index.get((s, normalise(t))) for s, t in zip(sources, texts)]
+            index.setdefault((rep.source, text_key(t)), (r, i))
+    return [index.get((s, text_key(t))) for s, t in zip(sources, texts)]
 
 
 def fit_page_context(z_self: np.ndarray, z_page: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[PageContext, dict]:

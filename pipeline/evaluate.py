@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
-from pipeline.classify import label_rows
+from pipeline.classify import predict_labels
 from pipeline.context import cut_reports, locate
 from pipeline.corpus import LabelledPassage
 from pipeline.embed import EmbeddingCache
@@ -93,22 +93,22 @@ def evaluate_gold(heads: HeadSet, passages: list[LabelledPassage], *, encoder, c
     exactly as screening that report would; the rest (and every passage without the reports) alone."""
     texts = [p.text for p in passages]
     X = passage_features(texts, [p.heading for p in passages], features=heads.features, encoder=encoder, cache=cache)
-    proba = heads.predict_proba(X, texts)
-    rows = label_rows(proba, heads)
+    proba, rows = predict_labels(heads, X, texts)
     in_context = 0
     if reports_dir is not None and heads.context is not None:
         reports = cut_reports(reports_dir, {p.source for p in passages}, progress=progress)
         located = locate(reports, [p.source for p in passages], texts)
         for r, rep in enumerate(reports):
-            RX = passage_features(rep.texts, [None] * len(rep.texts), features=heads.features, encoder=encoder, cache=cache)
-            rep_proba = heads.predict_proba(RX, rep.texts, pages=rep.pages)
-            rep_rows = label_rows(rep_proba, heads, context=True)
-            for i, loc in enumerate(located):
-                if loc is not None and loc[0] == r:
-                    for name in proba:
-                        proba[name][i] = rep_proba[name][loc[1]]
-                    rows[i] = rep_rows[loc[1]]
-                    in_context += 1
+            mine = [(i, loc[1]) for i, loc in enumerate(located) if loc is not None and loc[0] == r]
+            if not mine:
+                continue
+            RX = passage_features(rep.texts, rep.headings, features=heads.features, encoder=encoder, cache=cache)
+            rep_proba, rep_rows = predict_labels(heads, RX, rep.texts, pages=rep.pages)
+            for i, j in mine:
+                for name in proba:
+                    proba[name][i] = rep_proba[name][j]
+                rows[i] = rep_rows[j]
+            in_context += len(mine)
     result = score_decisions(passages, proba, rows)
     result["_sources"] = sorted({p.source for p in passages})
     result["_in_page_context"] = in_context
@@ -130,10 +130,10 @@ def cross_validate(passages: list[LabelledPassage], *, encoder, cache: Embedding
         say(f"fold {k}/{folds}: training on {len(train)} passages, scoring {len(test)}")
         heads, _ = fit_heads(X[train], [passages[i] for i in train], random_state=random_state, progress=lambda m: None)
         fold_set = HeadSet(heads=heads, manifest={"name": "cv", "version": str(k), "encoder": encoder_id(encoder)})
-        fold_proba = fold_set.predict_proba(X[test], [passages[i].text for i in test])
+        fold_proba, fold_rows = predict_labels(fold_set, X[test], [passages[i].text for i in test])
         for name, values in fold_proba.items():
             proba.setdefault(name, np.zeros((len(passages), values.shape[1])))[test] = values
-        for i, row in zip(test, label_rows(fold_proba, fold_set)):  # each fold decides with its own thresholds
+        for i, row in zip(test, fold_rows):  # each fold decides with its own thresholds
             rows[i] = row
     result = score_decisions(passages, proba, rows)
     result["_folds"] = folds
@@ -146,7 +146,7 @@ def evaluate_aims(heads: HeadSet, csv_path: Path, *, encoder, cache: EmbeddingCa
         rows = list(csv.DictReader(f))
     texts = [r["sentence"] for r in rows]
     X = passage_features(texts, [None] * len(texts), features=heads.features, encoder=encoder, cache=cache)
-    decisions = label_rows(heads.predict_proba(X, texts), heads)
+    _, decisions = predict_labels(heads, X, texts)
     out = {"_sentences": len(rows), "_statements": len({r["statement_id"] for r in rows})}
     for column, (step, published) in AIMS_MAPPING.items():
         y = np.array([int(r[column]) for r in rows])

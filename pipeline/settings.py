@@ -12,6 +12,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# the team's real reports and labelled datasets, next to the repository when present (never copied into it)
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 def _default_cache() -> Path:

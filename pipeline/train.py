@@ -237,7 +237,7 @@ def fit_context(
         train_rows = mask & np.array([p.source != rep.source for p in passages])
         lr = LogisticRegression(C=relevant_C, class_weight="balanced", max_iter=2000)
         lr.fit(X[train_rows], Y[train_rows, 0], sample_weight=weights[train_rows])
-        RX = passage_features(rep.texts, [None] * len(rep.texts), features=features, encoder=encoder, cache=cache)
+        RX = passage_features(rep.texts, rep.headings, features=features, encoder=encoder, cache=cache)
         z = lr.decision_function(RX)
         zp = page_means(z, rep.pages)
         for i in rows:

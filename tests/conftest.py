@@ -16,10 +16,11 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import pytest  # noqa: E402
 
+from pipeline.settings import SHARED_DATA  # noqa: E402
 from tests import fixtures  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
+SHARED_DATA = SHARED_DATA.resolve()
 REPORTS = SHARED_DATA / "reports"
 SAMPLE_PDF = REPO / "corpora" / "samples" / "noordkust_mode_2023.pdf"
 

@@ -100,6 +100,6 @@ class _Fixed:
 
 
 def test_labelled_passages_are_found_in_their_cut_report():
-    reports = [ReportPassages("a.pdf", ["First passage.", "Second  passage here."], np.array([1, 2]))]
+    reports = [ReportPassages("a.pdf", ["First passage.", "Second  passage here."], np.array([1, 2]), [None, None])]
     assert locate(reports, ["a.pdf", "a.pdf", "b.pdf"], ["second passage HERE.", "missing", "First passage."]) == \
         [(0, 1), None, None]
