@@ -160,6 +160,7 @@ def train(
     corpora: Optional[Path] = typer.Option(None, help="corpora folder with labelled/*.jsonl (and the review verdicts in labelled/reviews/)"),
     reports: Optional[Path] = typer.Option(None, help="folder of the development reports the real passages were cut from, for the "
                                            "page-context stage (default: ../shared/data/reports when present; 'none' to skip)"),
+    lexicon: bool = typer.Option(True, help="the heads also learn on a TF-IDF lexicon of words and word pairs"),
 ) -> None:
     """Train the classifier heads on the labelled corpus."""
     from pipeline.corpus import load_corpus
@@ -181,7 +182,8 @@ def train(
             name = "imvo-heads" if settings.encoder == USE_NAME else f"imvo-heads-{slug}"
         reports_dir = _reports_dir(reports)
         folder = train_heads(passages, encoder=enc, out_dir=out_dir, name=name, model_version=version, cache=cache,
-                             reports_dir=reports_dir, progress=lambda m: console.print(m, highlight=False))
+                             reports_dir=reports_dir, lexical=lexicon,
+                             progress=lambda m: console.print(m, highlight=False))
     except (ImvoError, ValueError) as e:
         _fail(str(e))
     out.print(f"wrote {folder}")
@@ -200,7 +202,9 @@ def evaluate(
 ) -> None:
     """Per-label precision/recall/F1 and calibration, per language, on unseen reports, CV and AIMS.au."""
     from pipeline.corpus import load_corpus
-    from pipeline.evaluate import cross_validate, evaluate_aims, evaluate_gold, render_markdown, update_readme
+    from pipeline.corpus import iter_corpus_files
+    from pipeline.evaluate import (cross_validate, evaluate_agreement, evaluate_aims, evaluate_gold, evaluate_paired,
+                                   render_markdown, update_readme)
     from pipeline.report import write_atomic
     from pipeline.screen import load_resources
     from pipeline.settings import REPO_ROOT, SHARED_DATA
@@ -216,10 +220,18 @@ def evaluate(
                 console.print(f"gold: {len(passages)} passages from unseen reports", highlight=False)
                 results["gold"] = evaluate_gold(heads, passages, encoder=enc, cache=cache, reports_dir=_reports_dir(reports),
                                                 progress=lambda m: console.print(m, highlight=False))
+                translations = load_corpus(files=iter_corpus_files(settings.corpora, "evaluation/translated"),
+                                           evaluation=True)
+                if translations:
+                    console.print(f"paired: {len(translations)} Dutch translations of gold passages", highlight=False)
+                    results["paired"] = evaluate_paired(heads, passages, translations, encoder=enc, cache=cache)
+                second = load_corpus(files=iter_corpus_files(settings.corpora, "evaluation/agreement"), evaluation=True)
+                if second:
+                    results["agreement"] = evaluate_agreement(passages, second)
         if cv:
             passages = load_corpus(settings.corpora, reviews=settings.reviews)
             results["cv"] = cross_validate(passages, encoder=enc, cache=cache, features=heads.features,
-                                           progress=lambda m: console.print(m, highlight=False))
+                                           lexical=heads.lexicon is not None, progress=lambda m: console.print(m, highlight=False))
         aims_path = aims or (SHARED_DATA / "labelled" / "aims_au_gold_test_sentences.csv")
         if aims_path.exists():
             console.print(f"AIMS.au: {aims_path}", highlight=False)

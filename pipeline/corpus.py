@@ -202,7 +202,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m pipeline.corpus validate [FILE ...]", file=sys.stderr)
         return 2
     files = [Path(a) for a in argv[1:]] or None
-    evaluation = bool(files) and all(f.parent.name == "evaluation" for f in files)
+    evaluation = bool(files) and all("evaluation" in f.parent.parts for f in files)  # gold and its translations
     try:
         passages = load_corpus(files=files, evaluation=evaluation)
     except CorpusError as e:

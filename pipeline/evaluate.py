@@ -26,6 +26,7 @@ from pipeline.corpus import LabelledPassage
 from pipeline.embed import EmbeddingCache
 from pipeline.features import passage_features
 from pipeline.heads import HeadSet
+from pipeline.lexicon import Lexicon
 from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES
 from pipeline.train import cv_group, expected_calibration_error, fit_heads, prf
 
@@ -115,9 +116,84 @@ def evaluate_gold(heads: HeadSet, passages: list[LabelledPassage], *, encoder, c
     return result
 
 
+TRANSLATION_PREFIX = "nltr-"  # id of a Dutch translation = prefix + id of its English gold passage
+
+
+def evaluate_paired(heads: HeadSet, gold: list[LabelledPassage], translations: list[LabelledPassage], *,
+                    encoder, cache: EmbeddingCache | None) -> dict:
+    """English gold passages against their Dutch translations (`corpora/evaluation/translated/`): the
+    same content and labels in both languages, so the en/nl columns measure the language gap alone.
+    Both sides are classified on their own (no page context: a translation has no report)."""
+    by_id = {p.id: p for p in gold}
+    pairs = [(by_id[t.id[len(TRANSLATION_PREFIX):]], t) for t in translations
+             if t.id.startswith(TRANSLATION_PREFIX) and t.id[len(TRANSLATION_PREFIX):] in by_id]
+    pairs = [(en, nl) for en, nl in pairs if en.lang == "en" and nl.lang == "nl" and en.text != nl.text]
+    if not pairs:
+        return {}
+    passages = [en for en, _ in pairs] + [nl for _, nl in pairs]
+    texts = [p.text for p in passages]
+    X = passage_features(texts, [p.heading for p in passages], features=heads.features, encoder=encoder, cache=cache)
+    proba, rows = predict_labels(heads, X, texts)
+    result = score_decisions(passages, proba, rows)
+    n = len(pairs)
+    agree = np.mean([a.decisions.relevant == b.decisions.relevant for a, b in zip(rows[:n], rows[n:])])
+    result["_pairs"] = {"pairs": n, "relevant": sum(bool(en.relevant) for en, _ in pairs),
+                        "same_relevance_decision": round(float(agree), 3)}
+    return result
+
+
+def evaluate_agreement(gold: list[LabelledPassage], second: list[LabelledPassage]) -> dict:
+    """A second annotator's blind labels (`corpora/evaluation/agreement/`) scored against gold as if they
+    were decisions: the ceiling the labelling rules allow. The second annotation covers every relevant gold
+    passage and a uniform random sample of the others, so each sampled negative stands for
+    (gold negatives / sampled negatives) passages in precision and recall."""
+    by_id = {p.id: p for p in gold}
+    pairs = [(by_id[s.id], s) for s in second if s.id in by_id and s.relevant is not None]
+    if not pairs:
+        return {}
+    neg_total = sum(not p.relevant for p in gold)
+    neg_sampled = sum(not g.relevant for g, _ in pairs)
+    w = np.array([1.0 if g.relevant else neg_total / max(neg_sampled, 1) for g, _ in pairs])
+    langs = np.array([g.lang for g, _ in pairs])
+
+    def wprf(pred: np.ndarray, y: np.ndarray, sel: np.ndarray) -> dict:
+        tp = float((w * (pred & y) * sel).sum())
+        fp = float((w * (pred & ~y) * sel).sum())
+        fn = float((w * (~pred & y) * sel).sum())
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
+                "support": int((y & sel).sum())}
+
+    def entry(get) -> dict:
+        y = np.array([get(g) for g, _ in pairs]); pred = np.array([get(s) for _, s in pairs])
+        e = {"all": wprf(pred, y, np.ones(len(pairs), bool))}
+        for lang in ("en", "nl"):
+            e[lang] = wprf(pred, y, langs == lang)
+        return e
+
+    out: dict[str, dict] = {"relevant": {"relevant": entry(lambda p: bool(p.relevant))},
+                            "substantiated": {"substantiated": entry(lambda p: bool(p.relevant and p.substantiated))}}
+    for head, labels in MULTI.items():
+        out[head] = {label: entry(lambda p, h=head, lab=label: lab in (getattr(p, h) or [])) for label in labels}
+        macro = {}
+        for scope in ("all", "en", "nl"):
+            f1s = [m[scope]["f1"] for m in out[head].values() if m[scope]["support"] > 0]
+            if f1s:
+                macro[scope] = round(float(np.mean(f1s)), 3)
+        out[head]["_macro_f1"] = macro
+    out["_passages"] = {"all": len(pairs), "en": int((langs == "en").sum()), "nl": int((langs == "nl").sum()),
+                        "relevant": sum(bool(g.relevant) for g, _ in pairs), "negatives_sampled": neg_sampled,
+                        "negatives_in_gold": neg_total}
+    return out
+
+
 def cross_validate(passages: list[LabelledPassage], *, encoder, cache: EmbeddingCache | None, features: str,
-                   folds: int = 5, random_state: int = 0, progress: Callable[[str], None] | None = None) -> dict:
-    """Grouped by source report: every fold retrains all heads (C, calibration, thresholds) from scratch."""
+                   lexical: bool = False, folds: int = 5, random_state: int = 0,
+                   progress: Callable[[str], None] | None = None) -> dict:
+    """Grouped by source report: every fold retrains all heads (C, calibration, thresholds, and with
+    `lexical` the lexicon) from scratch."""
     from pipeline.encoders import encoder_id
 
     say = progress or (lambda m: log.info(m))
@@ -128,8 +204,11 @@ def cross_validate(passages: list[LabelledPassage], *, encoder, cache: Embedding
     rows: list = [None] * len(passages)
     for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(X, groups=groups), 1):
         say(f"fold {k}/{folds}: training on {len(train)} passages, scoring {len(test)}")
-        heads, _ = fit_heads(X[train], [passages[i] for i in train], random_state=random_state, progress=lambda m: None)
-        fold_set = HeadSet(heads=heads, manifest={"name": "cv", "version": str(k), "encoder": encoder_id(encoder)})
+        lexicon = Lexicon.fit([passages[i].text for i in train]) if lexical else None
+        heads, _ = fit_heads(X[train], [passages[i] for i in train], random_state=random_state, lexicon=lexicon,
+                             progress=lambda m: None)
+        fold_set = HeadSet(heads=heads, manifest={"name": "cv", "version": str(k), "encoder": encoder_id(encoder)},
+                           lexicon=lexicon)
         fold_proba, fold_rows = predict_labels(fold_set, X[test], [passages[i].text for i in test])
         for name, values in fold_proba.items():
             proba.setdefault(name, np.zeros((len(passages), values.shape[1])))[test] = values
@@ -190,6 +269,42 @@ def render_markdown(results: dict, model: str) -> str:
             if "_macro_f1" in r[head]:
                 m = r[head]["_macro_f1"]
                 lines.append(f"| {head} | *macro F1* | | | **{_fmt(m.get('all'))}** | | {_fmt(m.get('en'))} | {_fmt(m.get('nl'))} | |")
+    g = results.get("agreement")
+    if g:
+        n = g["_passages"]
+        lines += ["", f"**Agreement of a second annotator with gold** (the ceiling the labelling rules allow): "
+                      f"{n['all']} gold passages ({n['en']} en, {n['nl']} nl) labelled again blind, under "
+                      f"`corpora/LABELLING.md`: all {n['relevant']} relevant ones and {n['negatives_sampled']} of the "
+                      f"{n['negatives_in_gold']} others, drawn at random and weighted back to the gold set.", "",
+                  "| head | label | P | R | F1 | support | F1 en | F1 nl |", "|---|---|---|---|---|---|---|---|"]
+        for head in ("relevant", "themes", "steps", "bank_activity", "substantiated"):
+            for label, e in g[head].items():
+                if label.startswith("_") or e["all"]["support"] == 0:
+                    continue
+                a = e["all"]
+                lines.append(f"| {head} | {label} | {_fmt(a['precision'])} | {_fmt(a['recall'])} | **{_f1(a)}** | "
+                             f"{a['support']} | {_f1(e.get('en'))} | {_f1(e.get('nl'))} |")
+            if "_macro_f1" in g[head]:
+                m = g[head]["_macro_f1"]
+                lines.append(f"| {head} | *macro F1* | | | **{_fmt(m.get('all'))}** | | {_fmt(m.get('en'))} | {_fmt(m.get('nl'))} |")
+    t = results.get("paired")
+    if t:
+        info = t["_pairs"]
+        lines += ["", f"**Dutch against English on the same content**: {info['pairs']} English gold passages "
+                      f"({info['relevant']} relevant) and their Dutch translations (translated by the team, labels "
+                      "copied), each classified on its own without page context; the relevance decision is the same "
+                      f"in both languages for {info['same_relevance_decision']:.0%} of the pairs.", "",
+                  "| head | label | support | F1 en | F1 nl | nl − en |", "|---|---|---|---|---|---|"]
+        for head in ("relevant", "themes", "steps", "substantiated"):
+            for label, e in t[head].items():
+                if label.startswith("_") or not e.get("en") or e["en"]["support"] == 0:
+                    continue
+                gap = e["nl"]["f1"] - e["en"]["f1"]
+                lines.append(f"| {head} | {label} | {e['en']['support']} | {_f1(e['en'])} | {_f1(e['nl'])} | {gap:+.2f} |")
+            if "_macro_f1" in t[head]:
+                m = t[head]["_macro_f1"]
+                lines.append(f"| {head} | *macro F1* | | **{_fmt(m.get('en'))}** | **{_fmt(m.get('nl'))}** | "
+                             f"{m.get('nl', 0) - m.get('en', 0):+.2f} |")
     a = results.get("aims")
     if a:
         lines += ["", f"**AIMS.au expert gold sentences** ({a['_sentences']} sentences, {a['_statements']} statements), "

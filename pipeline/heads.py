@@ -1,7 +1,8 @@
 """Trained classifier heads as a plain-array artefact: `models/<name>/<version>/`.
 
 Every label is a linear scorer on the features (passage embedding, plus a few figure-counting
-features for `substantiated`), a Platt calibration of its score, and a decision threshold chosen by
+features for `substantiated`, and a TF-IDF lexicon of words and word pairs, `pipeline.lexicon`),
+a Platt calibration of its score, and a decision threshold chosen by
 cross-validation. The folder holds `heads.npz` (arrays only, loaded with `allow_pickle=False`),
 `manifest.json` (labels in order, encoder, corpus hash, thresholds, metrics, file hashes) and
 `MODEL_CARD.md`. Loading checks the hashes and the encoder, and refuses anything that does not fit.
@@ -17,8 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+import scipy.sparse as sp
+
 from pipeline.context import PageContext
 from pipeline.errors import ModelError
+from pipeline.lexicon import Lexicon
 
 HEADS = ("relevant", "themes", "steps", "bank_activity", "substantiated")
 BINARY_HEADS = ("relevant", "substantiated")
@@ -65,10 +69,20 @@ class LinearHead:
     B: np.ndarray
     thresholds: np.ndarray
     extra_features: bool = False
+    lexical: bool = False  # the last columns of W weigh the lexicon's TF-IDF vector
 
-    def proba(self, X: np.ndarray) -> np.ndarray:
-        z = X @ self.W.T + self.b
-        return _sigmoid(self.A * z + self.B)
+    def decision(self, X: np.ndarray, T: sp.csr_matrix | None = None) -> np.ndarray:
+        """Uncalibrated scores (n, labels): dense features `X`, plus lexical features `T` for a lexical head."""
+        d = X.shape[1]
+        z = X @ self.W[:, :d].T + self.b
+        if self.lexical:
+            if T is None or d + T.shape[1] != self.W.shape[1]:
+                raise ModelError("a lexical head needs the lexicon's features")
+            z = z + np.asarray(T @ self.W[:, d:].T)
+        return z
+
+    def proba(self, X: np.ndarray, T: sp.csr_matrix | None = None) -> np.ndarray:
+        return _sigmoid(self.A * self.decision(X, T) + self.B)
 
 
 @dataclass
@@ -80,6 +94,7 @@ class HeadSet:
     path: Path | None = None
     review_band: float = 0.1
     context: PageContext | None = None  # stage 2 of the relevance head, used when whole reports are classified
+    lexicon: Lexicon | None = None  # word features of the lexical heads
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -113,6 +128,11 @@ class HeadSet:
         """Calibrated probabilities per head: arrays of shape (n, labels of the head). With the `pages`
         of a whole report's passages, relevance comes from the page-context stage (see `pipeline.context`)."""
         extra = None
+        T = None
+        if len(features) and any(h.lexical for h in self.heads.values()):
+            if self.lexicon is None:
+                raise ModelError(f"{self.version} has lexical heads but no lexicon")
+            T = self.lexicon.transform(texts)
         out = {}
         for name in HEADS:
             head = self.heads[name]
@@ -121,10 +141,9 @@ class HeadSet:
                 if extra is None:
                     extra = evidence_features(texts)
                 X = np.hstack([features, extra])
-            out[name] = head.proba(X) if len(X) else np.zeros((0, len(head.labels)))
+            out[name] = head.proba(X, T) if len(X) else np.zeros((0, len(head.labels)))
         if self.uses_context(pages) and len(features):
-            relevant = self.heads["relevant"]
-            z = (features @ relevant.W.T + relevant.b)[:, 0]
+            z = self.heads["relevant"].decision(features, T)[:, 0]
             out["relevant"] = self.context.proba(z, np.asarray(pages))[:, None]
         return out
 
@@ -134,7 +153,7 @@ def _sha256(path: Path) -> str:
 
 
 def save_headset(heads: dict[str, LinearHead], manifest: dict, folder: Path, model_card: str,
-                 context: PageContext | None = None) -> Path:
+                 context: PageContext | None = None, lexicon: Lexicon | None = None) -> Path:
     """Write arrays, manifest (with file hashes) and model card into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {}
@@ -143,12 +162,18 @@ def save_headset(heads: dict[str, LinearHead], manifest: dict, folder: Path, mod
             arrays[f"{name}.{key}"] = np.asarray(getattr(head, key), dtype=np.float64)
     if context is not None:
         arrays["relevant.page_context"] = context.as_array()
+    if lexicon is not None:
+        arrays.update(lexicon.as_arrays())
+    elif any(h.lexical for h in heads.values()):
+        raise ModelError("lexical heads need their lexicon saved with them")
     np.savez_compressed(folder / ARRAYS, **arrays)
     (folder / MODEL_CARD).write_text(model_card, encoding="utf-8")
     manifest = dict(manifest)
     manifest["format_version"] = FORMAT_VERSION
     manifest["labels"] = {name: head.labels for name, head in heads.items()}
     manifest["extra_features"] = {name: head.extra_features for name, head in heads.items()}
+    manifest["lexical_heads"] = [name for name, head in heads.items() if head.lexical]
+    manifest["lexicon_terms"] = len(lexicon) if lexicon is not None else 0
     manifest["evidence_features"] = list(EVIDENCE_FEATURES)
     manifest["files"] = {ARRAYS: _sha256(folder / ARRAYS), MODEL_CARD: _sha256(folder / MODEL_CARD)}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -219,9 +244,13 @@ def load_headset(path: Path, *, encoder: str | None = None) -> HeadSet:
                 W=arrays[f"{name}.W"], b=arrays[f"{name}.b"], A=arrays[f"{name}.A"], B=arrays[f"{name}.B"],
                 thresholds=arrays[f"{name}.thresholds"],
                 extra_features=bool(manifest["extra_features"][name]),
+                lexical=name in manifest.get("lexical_heads", []),
             )
         except KeyError as e:
             raise ModelError(f"{folder} lacks head {name!r} ({e})") from e
     context = PageContext.from_array(arrays["relevant.page_context"]) if "relevant.page_context" in arrays else None
+    lexicon = Lexicon.from_arrays(arrays)
+    if any(h.lexical for h in heads.values()) and lexicon is None:
+        raise ModelError(f"{folder} has lexical heads but no lexicon in {ARRAYS}")
     return HeadSet(heads=heads, manifest=manifest, path=folder, review_band=float(manifest.get("review_band", 0.1)),
-                   context=context)
+                   context=context, lexicon=lexicon)

@@ -67,3 +67,35 @@ def test_no_page_of_a_report_is_quoted_more_than_three_times(corpus):
 
     pages = Counter((p.source, p.page) for p in [*corpus, *load_corpus(evaluation=True)] if p.page)
     assert max(pages.values()) <= 3, [k for k, v in pages.items() if v > 3][:5]
+
+
+def test_dutch_translations_pair_with_gold_passages_and_keep_their_labels(corpus):
+    from pipeline.corpus import iter_corpus_files
+    from pipeline.evaluate import TRANSLATION_PREFIX
+
+    gold = {p.id: p for p in load_corpus(evaluation=True)}
+    translations = load_corpus(files=iter_corpus_files(folder="evaluation/translated"), evaluation=True)
+    assert len(translations) >= 400
+    train_texts = {" ".join(p.text.split()) for p in corpus}
+    for t in translations:
+        original = gold[t.id.removeprefix(TRANSLATION_PREFIX)]
+        assert t.id.startswith(TRANSLATION_PREFIX) and t.lang == "nl" and original.lang == "en"
+        assert t.labeller == "team:translation"
+        assert (t.relevant, t.themes, t.steps, t.bank_activity, t.substantiated, t.source, t.page) == (
+            original.relevant, original.themes, original.steps, original.bank_activity, original.substantiated,
+            original.source, original.page)
+        assert " ".join(t.text.split()) not in train_texts
+
+
+def test_second_annotation_covers_gold_passages_blind_and_unchanged():
+    from pipeline.corpus import iter_corpus_files
+
+    gold = {p.id: p for p in load_corpus(evaluation=True)}
+    second = load_corpus(files=iter_corpus_files(folder="evaluation/agreement"), evaluation=True)
+    assert len(second) >= 400
+    for s in second:
+        g = gold[s.id]
+        assert s.labeller == "team:second-annotator"
+        assert (s.text, s.lang, s.source, s.page) == (g.text, g.lang, g.source, g.page)
+    # the sample holds every relevant gold passage, so negatives are the only sampled stratum
+    assert {i for i, g in gold.items() if g.relevant} <= {s.id for s in second}

@@ -69,3 +69,57 @@ def test_readme_block_is_replaced_and_nothing_else(tmp_path):
     (tmp_path / "bad.md").write_text("no markers")
     with pytest.raises(ValueError):
         update_readme(tmp_path / "bad.md", "x")
+
+
+def test_paired_translations_measure_the_language_gap_on_the_same_passages():
+    from pipeline.corpus import LabelledPassage
+    from pipeline.evaluate import evaluate_paired
+
+    passages = synthetic_corpus(240)
+    X = KeywordEncoder().encode([p.text for p in passages])
+    heads, _ = fit_heads(X, passages)
+    hs = HeadSet(heads=heads, manifest={"name": "t", "version": "1", "encoder": "keywords@1"})
+
+    def passage(pid, text, lang, relevant):
+        return LabelledPassage(id=pid, text=text, lang=lang, relevant=relevant, themes=["child_labour"] if relevant else [],
+                               steps=["remediate"] if relevant else [], bank_activity=[], substantiated=False,
+                               source="moncler_2023_x.pdf", page=1, labeller="team:gold")
+    gold = [passage(f"g{i}", f"relevant child_labour remediate item {i}", "en", True) for i in range(6)]
+    gold += [passage(f"n{i}", f"filler words only item {i}", "en", False) for i in range(6)]
+    # the "encoder" understands only English keywords: half the Dutch relevant passages lose them
+    translations = [passage(f"nltr-g{i}", (f"relevant child_labour remediate punt {i}" if i < 3 else f"kinderarbeid punt {i}"),
+                            "nl", True) for i in range(6)]
+    translations += [passage(f"nltr-n{i}", f"alleen vulwoorden punt {i}", "nl", False) for i in range(6)]
+    translations.append(passage("nltr-missing", "geen origineel", "nl", False))  # no gold passage: ignored
+    r = evaluate_paired(hs, gold, translations, encoder=KeywordEncoder(), cache=None)
+    assert r["_pairs"] == {"pairs": 12, "relevant": 6, "same_relevance_decision": 0.75}
+    rel = r["relevant"]["relevant"]
+    assert rel["en"]["recall"] == 1.0 and rel["nl"]["recall"] == 0.5
+    md = render_markdown({"paired": r}, "m/1")
+    assert "Dutch against English" in md and "| relevant | relevant | 6 | 1.00 | 0.67 | -0.33 |" in md
+
+
+def test_cross_validation_refits_the_lexicon_in_every_fold():
+    passages = synthetic_corpus(300)
+    r = cross_validate(passages, encoder=KeywordEncoder(), cache=None, features="text", lexical=True, folds=3)
+    assert r["relevant"]["relevant"]["all"]["f1"] > 0.9
+
+
+def test_second_annotator_agreement_weights_sampled_negatives_back_to_the_gold_set():
+    from pipeline.corpus import LabelledPassage
+    from pipeline.evaluate import evaluate_agreement
+
+    def passage(pid, relevant, steps=()):
+        return LabelledPassage(id=pid, text=f"passage {pid}", lang="en", relevant=relevant, themes=[],
+                               steps=list(steps) if relevant else [], bank_activity=[], substantiated=False,
+                               source="moncler_2023_x.pdf", page=1, labeller="team:gold")
+    gold = [passage(f"r{i}", True, ["track"]) for i in range(4)] + [passage(f"n{i}", False) for i in range(40)]
+    # the second annotator saw all 4 relevant passages and 4 of the 40 others; it called one of those relevant
+    second = [passage(f"r{i}", True, ["track"] if i else ["remediate"]) for i in range(4)]
+    second += [passage("n0", True, ["track"])] + [passage(f"n{i}", False) for i in (1, 2, 3)]
+    r = evaluate_agreement(gold, second)
+    rel = r["relevant"]["relevant"]["all"]
+    assert rel["recall"] == 1.0 and rel["precision"] == round(4 / (4 + 10), 3)  # one sampled negative stands for 10
+    assert r["steps"]["track"]["all"]["recall"] == 0.75
+    assert r["_passages"] == {"all": 8, "en": 8, "nl": 0, "relevant": 4, "negatives_sampled": 4, "negatives_in_gold": 40}
+    assert "Agreement of a second annotator" in render_markdown({"agreement": r}, "m/1")

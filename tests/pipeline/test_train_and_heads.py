@@ -66,8 +66,11 @@ def test_training_writes_manifest_arrays_and_card_without_pickles(trained):
     assert manifest["metrics_out_of_fold"]["relevant"]["relevant"]["all"]["f1"] > 0.9
     assert (trained / "MODEL_CARD.md").read_text().startswith("# Model card")
     with np.load(trained / ARRAYS, allow_pickle=False) as z:
-        assert z["themes.W"].shape == (len(THEMES), 24)
-        assert z["substantiated.W"].shape == (1, 28)  # embedding + evidence features
+        terms = len(z["lexicon.terms"])
+        assert terms > 0 and manifest["lexicon_terms"] == terms
+        assert manifest["lexical_heads"] == ["relevant", "themes", "steps", "bank_activity", "substantiated"]
+        assert z["themes.W"].shape == (len(THEMES), 24 + terms)  # embedding + lexicon
+        assert z["substantiated.W"].shape == (1, 28 + terms)  # embedding + evidence features + lexicon
 
 
 def test_loaded_heads_predict_calibrated_probabilities(trained):
