@@ -323,6 +323,13 @@ def _jsonable(stats: dict) -> dict:
             for k, v in stats.items()}
 
 
+def _lexicon_line(lexicon: dict) -> str:
+    heads = lexicon["heads"]
+    who = "Every head" if set(heads) == set(HEADS) else "The " + ", ".join(heads) + " heads"
+    return (f"{who} also weighs a TF-IDF lexicon of {lexicon['terms']} words and word pairs from the training "
+            "texts (stored as terms and idf arrays; see `pipeline.lexicon`).")
+
+
 def model_card(manifest: dict) -> str:
     m = manifest["metrics_out_of_fold"]
     stats = manifest["corpus"]["stats"]
@@ -333,9 +340,7 @@ def model_card(manifest: dict) -> str:
         "Five groups of linear heads (relevant, themes, steps, bank_activity, substantiated) on frozen "
         f"sentence embeddings from `{manifest['encoder']}`, with Platt-calibrated probabilities and per-label "
         "thresholds chosen by grouped cross-validation. Stored as plain arrays (`heads.npz`); no pickles.",
-        *([f"The {' and '.join(manifest['training']['lexicon']['heads'])} heads also weigh a TF-IDF lexicon of "
-           f"{manifest['training']['lexicon']['terms']} words and word pairs from the training texts (stored as "
-           "terms and idf arrays; see `pipeline.lexicon`)."] if (manifest.get("training") or {}).get("lexicon") else []),
+        *([_lexicon_line(manifest["training"]["lexicon"])] if (manifest.get("training") or {}).get("lexicon") else []),
         "",
         "## Intended use",
         "Screening passages of company and bank annual, sustainability and human-rights reports (English and "

@@ -99,3 +99,10 @@ def test_second_annotation_covers_gold_passages_blind_and_unchanged():
         assert (s.text, s.lang, s.source, s.page) == (g.text, g.lang, g.source, g.page)
     # the sample holds every relevant gold passage, so negatives are the only sampled stratum
     assert {i for i, g in gold.items() if g.relevant} <= {s.id for s in second}
+
+
+def test_every_quote_from_a_report_file_names_its_page(corpus):
+    """Page provenance, and what makes the three-quotes-per-page cap checkable."""
+    missing = [p.id for p in [*corpus, *load_corpus(evaluation=True)]
+               if p.source.endswith((".pdf", ".txt")) and p.page is None]
+    assert not missing, missing[:10]
