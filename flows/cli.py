@@ -201,8 +201,7 @@ def evaluate(
                                            "report's page context as `imvo screen` does (default: ../shared/data/reports when present; 'none')"),
 ) -> None:
     """Per-label precision/recall/F1 and calibration, per language, on unseen reports, CV and AIMS.au."""
-    from pipeline.corpus import load_corpus
-    from pipeline.corpus import iter_corpus_files
+    from pipeline.corpus import iter_corpus_files, load_corpus
     from pipeline.evaluate import (cross_validate, evaluate_agreement, evaluate_aims, evaluate_gold, evaluate_paired,
                                    render_markdown, update_readme)
     from pipeline.report import write_atomic

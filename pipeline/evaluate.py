@@ -28,7 +28,7 @@ from pipeline.features import passage_features
 from pipeline.heads import HeadSet
 from pipeline.lexicon import Lexicon
 from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES
-from pipeline.train import cv_group, expected_calibration_error, fit_heads, prf
+from pipeline.train import cv_group, expected_calibration_error, fit_heads, macro_f1, prf
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +77,7 @@ def score_decisions(passages: list[LabelledPassage], proba: dict[str, np.ndarray
             # the label heads give P(label | relevant): their calibration is measured on relevant passages
             out[head][label]["ece"] = expected_calibration_error(proba[head][on_relevant, j], y[on_relevant]) \
                 if on_relevant.any() else None
-        macro = {}
-        for scope in ("all", "en", "nl"):
-            f1s = [m[scope]["f1"] for m in out[head].values() if scope in m and m[scope]["support"] > 0]
-            if f1s:
-                macro[scope] = round(float(np.mean(f1s)), 3)
-        out[head]["_macro_f1"] = macro
+        out[head]["_macro_f1"] = macro_f1(out[head])
     out["_passages"] = {"all": len(passages), "en": int((langs == "en").sum()), "nl": int((langs == "nl").sum())}
     return out
 
@@ -125,8 +120,8 @@ def evaluate_paired(heads: HeadSet, gold: list[LabelledPassage], translations: l
     same content and labels in both languages, so the en/nl columns measure the language gap alone.
     Both sides are classified on their own (no page context: a translation has no report)."""
     by_id = {p.id: p for p in gold}
-    pairs = [(by_id[t.id[len(TRANSLATION_PREFIX):]], t) for t in translations
-             if t.id.startswith(TRANSLATION_PREFIX) and t.id[len(TRANSLATION_PREFIX):] in by_id]
+    pairs = [(by_id[t.id.removeprefix(TRANSLATION_PREFIX)], t) for t in translations
+             if t.id.startswith(TRANSLATION_PREFIX) and t.id.removeprefix(TRANSLATION_PREFIX) in by_id]
     pairs = [(en, nl) for en, nl in pairs if en.lang == "en" and nl.lang == "nl" and en.text != nl.text]
     if not pairs:
         return {}
@@ -156,33 +151,19 @@ def evaluate_agreement(gold: list[LabelledPassage], second: list[LabelledPassage
     w = np.array([1.0 if g.relevant else neg_total / max(neg_sampled, 1) for g, _ in pairs])
     langs = np.array([g.lang for g, _ in pairs])
 
-    def wprf(pred: np.ndarray, y: np.ndarray, sel: np.ndarray) -> dict:
-        tp = float((w * (pred & y) * sel).sum())
-        fp = float((w * (pred & ~y) * sel).sum())
-        fn = float((w * (~pred & y) * sel).sum())
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-                "support": int((y & sel).sum())}
-
     def entry(get) -> dict:
-        y = np.array([get(g) for g, _ in pairs]); pred = np.array([get(s) for _, s in pairs])
-        e = {"all": wprf(pred, y, np.ones(len(pairs), bool))}
+        y = np.array([get(g) for g, _ in pairs], dtype=int); pred = np.array([get(s) for _, s in pairs])
+        e = {"all": prf(pred, y, w)}
         for lang in ("en", "nl"):
-            e[lang] = wprf(pred, y, langs == lang)
+            sel = langs == lang
+            e[lang] = prf(pred[sel], y[sel], w[sel])
         return e
 
     out: dict[str, dict] = {"relevant": {"relevant": entry(lambda p: bool(p.relevant))},
                             "substantiated": {"substantiated": entry(lambda p: bool(p.relevant and p.substantiated))}}
     for head, labels in MULTI.items():
         out[head] = {label: entry(lambda p, h=head, lab=label: lab in (getattr(p, h) or [])) for label in labels}
-        macro = {}
-        for scope in ("all", "en", "nl"):
-            f1s = [m[scope]["f1"] for m in out[head].values() if m[scope]["support"] > 0]
-            if f1s:
-                macro[scope] = round(float(np.mean(f1s)), 3)
-        out[head]["_macro_f1"] = macro
+        out[head]["_macro_f1"] = macro_f1(out[head])
     out["_passages"] = {"all": len(pairs), "en": int((langs == "en").sum()), "nl": int((langs == "nl").sum()),
                         "relevant": sum(bool(g.relevant) for g, _ in pairs), "negatives_sampled": neg_sampled,
                         "negatives_in_gold": neg_total}
@@ -243,6 +224,25 @@ def _f1(e: dict | None) -> str:
     return _fmt(e["f1"]) if e and e.get("support", 0) > 0 else "–"
 
 
+def _label_table(r: dict, *, ece: bool) -> list[str]:
+    """Per-label rows and macro F1 of one measurement, every head; with `ece`, a calibration column.
+    Without it (labels, not probabilities), labels with no positive passage are left out."""
+    tail = " ECE |" if ece else ""
+    lines = ["| head | label | P | R | F1 | support | F1 en | F1 nl |" + tail, "|---|---|---|---|---|---|---|---|" + ("---|" if ece else "")]
+    for head in ("relevant", "themes", "steps", "bank_activity", "substantiated"):
+        for label, e in r[head].items():
+            if label.startswith("_") or (not ece and e["all"]["support"] == 0):
+                continue
+            a = e["all"]
+            lines.append(f"| {head} | {label} | {_fmt(a['precision'])} | {_fmt(a['recall'])} | **{_f1(a)}** | "
+                         f"{a['support']} | {_f1(e.get('en'))} | {_f1(e.get('nl'))} |" + (f" {_fmt(e['ece'])} |" if ece else ""))
+        if "_macro_f1" in r[head]:
+            m = r[head]["_macro_f1"]
+            lines.append(f"| {head} | *macro F1* | | | **{_fmt(m.get('all'))}** | | {_fmt(m.get('en'))} | "
+                         f"{_fmt(m.get('nl'))} |" + (" |" if ece else ""))
+    return lines
+
+
 def render_markdown(results: dict, model: str) -> str:
     """Tables for the README and the model folder: per label, per language, per measurement."""
     lines = [f"Model `{model}`. Decisions as `imvo screen` makes them (relevance-gated); F1 per language "
@@ -258,17 +258,7 @@ def render_markdown(results: dict, model: str) -> str:
                       f"{r['_passages']['nl']} nl)" + (f"; sources: {', '.join(r['_sources'])}" if "_sources" in r else "")
                   + (f"; {r['_in_page_context']} of them classified in their report's page context, as `imvo screen` does"
                      if r.get("_in_page_context") else ""), "",
-                  "| head | label | P | R | F1 | support | F1 en | F1 nl | ECE |", "|---|---|---|---|---|---|---|---|---|"]
-        for head in ("relevant", "themes", "steps", "bank_activity", "substantiated"):
-            for label, e in r[head].items():
-                if label.startswith("_"):
-                    continue
-                a = e["all"]
-                lines.append(f"| {head} | {label} | {_fmt(a['precision'])} | {_fmt(a['recall'])} | **{_f1(a)}** | "
-                             f"{a['support']} | {_f1(e.get('en'))} | {_f1(e.get('nl'))} | {_fmt(e['ece'])} |")
-            if "_macro_f1" in r[head]:
-                m = r[head]["_macro_f1"]
-                lines.append(f"| {head} | *macro F1* | | | **{_fmt(m.get('all'))}** | | {_fmt(m.get('en'))} | {_fmt(m.get('nl'))} | |")
+                  *_label_table(r, ece=True)]
     g = results.get("agreement")
     if g:
         n = g["_passages"]
@@ -276,17 +266,7 @@ def render_markdown(results: dict, model: str) -> str:
                       f"{n['all']} gold passages ({n['en']} en, {n['nl']} nl) labelled again blind, under "
                       f"`corpora/LABELLING.md`: all {n['relevant']} relevant ones and {n['negatives_sampled']} of the "
                       f"{n['negatives_in_gold']} others, drawn at random and weighted back to the gold set.", "",
-                  "| head | label | P | R | F1 | support | F1 en | F1 nl |", "|---|---|---|---|---|---|---|---|"]
-        for head in ("relevant", "themes", "steps", "bank_activity", "substantiated"):
-            for label, e in g[head].items():
-                if label.startswith("_") or e["all"]["support"] == 0:
-                    continue
-                a = e["all"]
-                lines.append(f"| {head} | {label} | {_fmt(a['precision'])} | {_fmt(a['recall'])} | **{_f1(a)}** | "
-                             f"{a['support']} | {_f1(e.get('en'))} | {_f1(e.get('nl'))} |")
-            if "_macro_f1" in g[head]:
-                m = g[head]["_macro_f1"]
-                lines.append(f"| {head} | *macro F1* | | | **{_fmt(m.get('all'))}** | | {_fmt(m.get('en'))} | {_fmt(m.get('nl'))} |")
+                  *_label_table(g, ece=False)]
     t = results.get("paired")
     if t:
         info = t["_pairs"]

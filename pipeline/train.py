@@ -143,10 +143,13 @@ def fit_label(X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, random_state:
     return LabelFit(C=C, w=lr.coef_[0].copy(), b=float(lr.intercept_[0]), A=A, B=B, threshold=t, oof_proba=p)
 
 
-def prf(pred: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    tp = int(np.sum(pred & (y == 1)))
-    fp = int(np.sum(pred & (y == 0)))
-    fn = int(np.sum(~pred & (y == 1)))
+def prf(pred: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> dict[str, float]:
+    """Precision, recall and F1 of decisions; with `weights`, each passage counts that many times
+    (support stays the plain count of positives)."""
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    tp = float(np.sum(w * (pred & (y == 1))))
+    fp = float(np.sum(w * (pred & (y == 0))))
+    fn = float(np.sum(w * (~pred & (y == 1))))
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -210,11 +213,19 @@ def fit_heads(
         heads[head] = LinearHead(labels=labels, W=np.vstack(W), b=np.array(b), A=np.array(A), B=np.array(B),
                                  thresholds=np.array(T_), extra_features=use_extra, lexical=lexical)
     for head in ("themes", "steps", "bank_activity"):
-        for scope in ("all", "en", "nl"):
-            f1s = [m[scope]["f1"] for m in metrics[head].values() if scope in m and m[scope]["support"] > 0]
-            if f1s:
-                metrics[head].setdefault("_macro_f1", {})[scope] = round(float(np.mean(f1s)), 3)
+        metrics[head]["_macro_f1"] = macro_f1(metrics[head])
     return heads, metrics
+
+
+def macro_f1(entries: dict[str, dict]) -> dict[str, float]:
+    """Mean F1 per scope (all, en, nl) over the labels of one head that have positives in that scope."""
+    macro = {}
+    for scope in ("all", "en", "nl"):
+        f1s = [e[scope]["f1"] for label, e in entries.items()
+               if not label.startswith("_") and scope in e and e[scope]["support"] > 0]
+        if f1s:
+            macro[scope] = round(float(np.mean(f1s)), 3)
+    return macro
 
 
 def fit_context(
