@@ -137,6 +137,16 @@ def classify_cmd(
     out.print(f"classified {len(lines)} passages with {heads.version}; wrote {out_file}")
 
 
+def _say_located(corpora: Path, reports_dir: Path | None, evaluation: bool = False) -> None:
+    from pipeline.corpus import load_located
+
+    n = len(load_located(corpora, evaluation=evaluation))
+    kind = "gold" if evaluation else "training"
+    if n:
+        console.print(f"{n} located {kind} passages read from the reports in {reports_dir}" if reports_dir else
+                      f"{n} located {kind} passages left out: no reports folder to read their text from", highlight=False)
+
+
 def _reports_dir(option: Path | None) -> Path | None:
     """Where the real reports are: the option, else ../shared/data/reports when present; 'none' means none."""
     from pipeline.settings import SHARED_DATA
@@ -159,7 +169,8 @@ def train(
     encoder: Optional[str] = typer.Option(None),
     corpora: Optional[Path] = typer.Option(None, help="corpora folder with labelled/*.jsonl (and the review verdicts in labelled/reviews/)"),
     reports: Optional[Path] = typer.Option(None, help="folder of the development reports the real passages were cut from, for the "
-                                           "page-context stage (default: ../shared/data/reports when present; 'none' to skip)"),
+                                           "page-context stage and the text of the located passages (labelled/located/) "
+                                           "(default: ../shared/data/reports when present; 'none' to skip both)"),
     lexicon: bool = typer.Option(True, help="the heads also learn on a TF-IDF lexicon of words and word pairs"),
 ) -> None:
     """Train the classifier heads on the labelled corpus."""
@@ -170,7 +181,9 @@ def train(
 
     settings = _settings(encoder=encoder, corpora=corpora)
     try:
-        passages = load_corpus(settings.corpora, reviews=settings.reviews)
+        reports_dir = _reports_dir(reports)
+        passages = load_corpus(settings.corpora, reviews=settings.reviews, reports=reports_dir)
+        _say_located(settings.corpora, reports_dir)
         reviewed = sum(p.review is not None for p in passages)
         if reviewed:
             console.print(f"{len(passages)} labelled passages, {reviewed} of them analysts' verdicts from "
@@ -180,7 +193,6 @@ def train(
         if name is None:
             slug = re.sub(r"[^a-z0-9]+", "-", Path(settings.encoder).name.lower()).strip("-")
             name = "imvo-heads" if settings.encoder == USE_NAME else f"imvo-heads-{slug}"
-        reports_dir = _reports_dir(reports)
         folder = train_heads(passages, encoder=enc, out_dir=out_dir, name=name, model_version=version, cache=cache,
                              reports_dir=reports_dir, lexical=lexicon,
                              progress=lambda m: console.print(m, highlight=False))
@@ -197,8 +209,9 @@ def evaluate(
     readme: bool = typer.Option(False, "--readme", help="write the tables into README.md"),
     encoder: Optional[str] = typer.Option(None),
     model_dir: Optional[Path] = typer.Option(None),
-    reports: Optional[Path] = typer.Option(None, help="folder of the evaluation-only reports, so gold passages are classified in their "
-                                           "report's page context as `imvo screen` does (default: ../shared/data/reports when present; 'none')"),
+    reports: Optional[Path] = typer.Option(None, help="folder of the reports, so gold passages are classified in their report's page context "
+                                           "as `imvo screen` does and CV reads the located passages' text "
+                                           "(default: ../shared/data/reports when present; 'none')"),
 ) -> None:
     """Per-label precision/recall/F1 and calibration, per language, on unseen reports, CV and AIMS.au."""
     from pipeline.corpus import iter_corpus_files, load_corpus
@@ -214,10 +227,13 @@ def evaluate(
         res = load_resources(settings)
         enc, heads, cache = res.encoder, res.heads, res.cache
         if gold:
-            passages = load_corpus(settings.corpora, evaluation=True)
+            reports_dir = _reports_dir(reports)
+            passages = load_corpus(settings.corpora, evaluation=True, reports=reports_dir)
+            _say_located(settings.corpora, reports_dir, evaluation=True)
             if passages:
                 console.print(f"gold: {len(passages)} passages from unseen reports", highlight=False)
-                results["gold"] = evaluate_gold(heads, passages, encoder=enc, cache=cache, reports_dir=_reports_dir(reports),
+                results["gold"] = evaluate_gold(heads, passages, encoder=enc, cache=cache, reports_dir=reports_dir,
+                                                covenant=res.taxonomy.covenant("human_rights"),
                                                 progress=lambda m: console.print(m, highlight=False))
                 translations = load_corpus(files=iter_corpus_files(settings.corpora, "evaluation/translated"),
                                            evaluation=True)
@@ -225,10 +241,12 @@ def evaluate(
                     console.print(f"paired: {len(translations)} Dutch translations of gold passages", highlight=False)
                     results["paired"] = evaluate_paired(heads, passages, translations, encoder=enc, cache=cache)
                 second = load_corpus(files=iter_corpus_files(settings.corpora, "evaluation/agreement"), evaluation=True)
-                if second:
-                    results["agreement"] = evaluate_agreement(passages, second)
+                if second:  # drawn against the gold files, before passages were labelled where they stand
+                    results["agreement"] = evaluate_agreement(load_corpus(settings.corpora, evaluation=True), second)
         if cv:
-            passages = load_corpus(settings.corpora, reviews=settings.reviews)
+            reports_dir = _reports_dir(reports)
+            passages = load_corpus(settings.corpora, reviews=settings.reviews, reports=reports_dir)
+            _say_located(settings.corpora, reports_dir)
             results["cv"] = cross_validate(passages, encoder=enc, cache=cache, features=heads.features,
                                            lexical=heads.lexicon is not None, progress=lambda m: console.print(m, highlight=False))
         aims_path = aims or (SHARED_DATA / "labelled" / "aims_au_gold_test_sentences.csv")

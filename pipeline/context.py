@@ -73,28 +73,39 @@ class ReportPassages:
 
 
 def cut_reports(folder: Path, sources: set[str], progress: Callable[[str], None] | None = None) -> list[ReportPassages]:
-    """Cut the named reports in `folder` (PDFs, or plain-text reports under `text/`) as `imvo screen` does."""
-    from pipeline.extract import extract
-    from pipeline.screen import new_document
-    from pipeline.segment import plain_text_passages, segment
-
+    """Cut the named reports in `folder` (PDFs, or plain-text reports under `text/`) as `imvo screen` does.
+    A report already cut in this process (same file, size and modification time) is not cut again."""
     say = progress or log.info
     out = []
     for source in sorted(sources):
         path = next((p for p in (folder / source, folder / "text" / source) if p.is_file()), None)
         if path is None:
             continue
-        say(f"cutting {source} for the page-context stage")
-        if path.suffix == ".txt":
-            items = plain_text_passages(path)
-            out.append(ReportPassages(source, [d["text"] for d in items], np.array([d["page"] for d in items]),
-                                      [d["heading"] for d in items]))
-        else:
-            doc = new_document(path)
-            segment(extract(doc, path=path))
-            out.append(ReportPassages(source, [p.text for p in doc.passages], np.array([p.page for p in doc.passages]),
-                                      [p.heading for p in doc.passages]))
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+        if key not in _CUT:
+            say(f"cutting {source}")
+            _CUT[key] = _cut(path, source)
+        out.append(_CUT[key])
     return out
+
+
+_CUT: dict[tuple[str, int, int], ReportPassages] = {}
+
+
+def _cut(path: Path, source: str) -> ReportPassages:
+    from pipeline.extract import extract
+    from pipeline.screen import new_document
+    from pipeline.segment import plain_text_passages, segment
+
+    if path.suffix == ".txt":
+        items = plain_text_passages(path)
+        return ReportPassages(source, [d["text"] for d in items], np.array([d["page"] for d in items]),
+                              [d["heading"] for d in items])
+    doc = new_document(path)
+    segment(extract(doc, path=path))
+    return ReportPassages(source, [p.text for p in doc.passages], np.array([p.page for p in doc.passages]),
+                          [p.heading for p in doc.passages])
 
 
 def locate(reports: list[ReportPassages], sources: list[str], texts: list[str]) -> list[tuple[int, int] | None]:

@@ -11,8 +11,11 @@ import hashlib
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
+
+import numpy as np
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -54,13 +57,12 @@ class ReviewRecord(BaseModel):
     comment: str | None = None
 
 
-class LabelledPassage(BaseModel):
-    """One labelled passage of the training corpus."""
+class _Labels(BaseModel):
+    """The labels of one passage, whether the corpus holds its text or only where it is."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1)
-    text: str = Field(min_length=10)
     lang: Literal["en", "nl"]
     relevant: bool | None
     themes: list[str] | None
@@ -68,12 +70,9 @@ class LabelledPassage(BaseModel):
     bank_activity: list[str] | None
     substantiated: bool | None
     source: str = Field(min_length=1)
-    page: int | None = Field(default=None, ge=1)
     labeller: str = Field(min_length=1)
     heading: str | None = None
-    date: str | None = None
     note: str | None = None
-    review: ReviewRecord | None = None
 
     @field_validator("themes")
     @classmethod
@@ -91,11 +90,29 @@ class LabelledPassage(BaseModel):
         return _check_ids(v, BANK_ACTIVITIES, "bank_activity")
 
     @model_validator(mode="after")
-    def _consistent(self) -> LabelledPassage:
+    def _consistent(self):
         if self.relevant is False:
             if self.themes or self.steps or self.bank_activity or self.substantiated:
                 raise ValueError("a passage that is not relevant carries no themes, steps, bank activity or substantiation")
         return self
+
+
+class LabelledPassage(_Labels):
+    """One labelled passage of the training corpus."""
+
+    text: str = Field(min_length=10)
+    page: int | None = Field(default=None, ge=1)
+    date: str | None = None
+    review: ReviewRecord | None = None
+
+
+class LocatedPassage(_Labels):
+    """Labels of a passage that stays in its report: the corpus holds where it is (report, page and
+    `text_key` of its text as `imvo screen` cuts it), never the text. This is how a page is labelled
+    beyond the few short quotes the corpus may hold; `resolve_located` reads the text from the report."""
+
+    key: str = Field(pattern=r"^[0-9a-f]{20}$", description="`text_key` of the passage text")
+    page: int = Field(ge=1)
 
 
 def is_evaluation_only(source: str) -> bool:
@@ -103,6 +120,7 @@ def is_evaluation_only(source: str) -> bool:
 
 
 REVIEWS = "reviews"  # subfolder of labelled/ with analysts' verdicts (`imvo review import`)
+LOCATED = "located"  # subfolder of labelled/ with labels of report passages held as locations (`LocatedPassage`)
 
 
 def iter_corpus_files(root: Path | None = None, folder: str = "labelled", reviews: Path | None = None) -> list[Path]:
@@ -115,7 +133,7 @@ def iter_corpus_files(root: Path | None = None, folder: str = "labelled", review
     return files
 
 
-def read_jsonl(path: Path, *, evaluation: bool = False) -> list[LabelledPassage]:
+def read_jsonl(path: Path, *, evaluation: bool = False, model: type[_Labels] = LabelledPassage) -> list:
     """Read one corpus file; every problem is reported with file and line number.
 
     Training files (`evaluation=False`) may not hold passages from evaluation-only sources; the gold
@@ -127,7 +145,7 @@ def read_jsonl(path: Path, *, evaluation: bool = False) -> list[LabelledPassage]
             if not line.strip():
                 continue
             try:
-                passage = LabelledPassage.model_validate(json.loads(line))
+                passage = model.model_validate(json.loads(line))
             except (json.JSONDecodeError, ValidationError) as e:
                 problems.append(f"{path}:{n}: {e}")
                 continue
@@ -144,17 +162,60 @@ def read_jsonl(path: Path, *, evaluation: bool = False) -> list[LabelledPassage]
 
 
 def load_corpus(root: Path | None = None, files: list[Path] | None = None, *,
-                evaluation: bool = False, reviews: Path | None = None) -> list[LabelledPassage]:
+                evaluation: bool = False, reviews: Path | None = None, reports: Path | None = None) -> list[LabelledPassage]:
     """Load every training file with the analysts' verdicts (or, with `evaluation`, every gold file);
-    ids must be unique. A verdict supersedes other labels of the same text from the same report."""
+    ids must be unique. A verdict supersedes other labels of the same text from the same report.
+
+    With `reports` (the folder of the reports), the located passages of `labelled/located/` (or, with
+    `evaluation`, `evaluation/located/`) are added, their text read from the reports; without it
+    they are left out."""
     passages: list[LabelledPassage] = []
     folder = "evaluation" if evaluation else "labelled"
     for path in files if files is not None else iter_corpus_files(root, folder, reviews):
         passages.extend(read_jsonl(path, evaluation=evaluation))
+    if reports is not None and files is None:
+        passages.extend(resolve_located(load_located(root, evaluation=evaluation), reports))
     dupes = [i for i, c in Counter(p.id for p in passages).items() if c > 1]
     if dupes:
         raise CorpusError(f"Duplicate passage ids in the corpus: {dupes[:20]}")
     return _drop_superseded(passages)
+
+
+def load_located(root: Path | None = None, *, evaluation: bool = False) -> list[LocatedPassage]:
+    """The located passages (labels and locations, no text) of `labelled/located/*.jsonl`, or with
+    `evaluation` of `evaluation/located/*.jsonl` (gold)."""
+    located: list[LocatedPassage] = []
+    for path in iter_corpus_files(root, f"{'evaluation' if evaluation else 'labelled'}/{LOCATED}"):
+        located.extend(read_jsonl(path, evaluation=evaluation, model=LocatedPassage))
+    return located
+
+
+def resolve_located(located: list[LocatedPassage], reports: Path,
+                    progress: Callable[[str], None] | None = None) -> list[LabelledPassage]:
+    """Read each located passage's text from its report, cut as `imvo screen` cuts it.
+
+    A location that no longer matches (a missing report, or a segmenter that now cuts the page
+    differently) is an error naming every such passage, never a silently smaller corpus."""
+    from pipeline.context import cut_reports
+
+    cut = {r.source: r for r in cut_reports(reports, {p.source for p in located}, progress=progress)}
+    found, problems = [], []
+    for p in located:
+        rep = cut.get(p.source)
+        if rep is None:
+            problems.append(f"{p.id}: report {p.source!r} not in {reports}")
+            continue
+        hits = [i for i in np.flatnonzero(rep.pages == p.page) if text_key(rep.texts[i]) == p.key]
+        if not hits:
+            problems.append(f"{p.id}: no passage with key {p.key} on page {p.page} of {p.source}")
+            continue
+        fields = p.model_dump(exclude={"key"})
+        fields["heading"] = fields["heading"] or rep.headings[hits[0]]
+        found.append(LabelledPassage(text=rep.texts[hits[0]], **fields))
+    if problems:
+        raise CorpusError(f"{len(problems)} of {len(located)} located passages not found in their reports:\n"
+                          + "\n".join(problems[:50]))
+    return found
 
 
 def text_key(text: str) -> str:
@@ -169,11 +230,21 @@ def _drop_superseded(passages: list[LabelledPassage]) -> list[LabelledPassage]:
     return [p for p in passages if p.review is not None or (p.source, text_key(p.text)) not in reviewed]
 
 
+# field order of the hashed lines: the order `LabelledPassage` had when the hash was introduced
+_HASH_FIELDS = ("id", "text", "lang", "relevant", "themes", "steps", "bank_activity", "substantiated", "source",
+                "page", "labeller", "heading", "date", "note", "review")
+
+
 def corpus_hash(passages: list[LabelledPassage]) -> str:
     """Content hash of a corpus, independent of file layout and line order."""
     digest = hashlib.sha256()
-    # `review` is left out when empty, so the hash of a corpus without verdicts did not change when it was added
-    for line in sorted(p.model_dump_json(exclude={"review"} if p.review is None else None) for p in passages):
+    lines = []
+    for p in passages:
+        d = p.model_dump(mode="json")
+        if p.review is None:  # left out when empty, so the hash did not change when verdicts were added
+            d.pop("review")
+        lines.append(json.dumps({k: d[k] for k in _HASH_FIELDS if k in d}, ensure_ascii=False, separators=(",", ":")))
+    for line in sorted(lines):
         digest.update(line.encode("utf-8") + b"\n")
     return digest.hexdigest()
 

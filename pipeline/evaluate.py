@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import logging
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from pipeline.embed import EmbeddingCache
 from pipeline.features import passage_features
 from pipeline.heads import HeadSet
 from pipeline.lexicon import Lexicon
-from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES
+from pipeline.score import cell_value, completeness
+from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES, Covenant
 from pipeline.train import cv_group, expected_calibration_error, fit_heads, macro_f1, prf
 
 log = logging.getLogger(__name__)
@@ -38,10 +40,53 @@ AIMS_MAPPING = {"C3 (risk description)": ("identify_assess", 0.74), "C4 (remedia
 MULTI = {"themes": THEMES, "steps": STEPS, "bank_activity": BANK_ACTIVITIES}
 
 
+BOOTSTRAP_ROUNDS = 2000
+
+
+def bootstrap_f1(y: np.ndarray, pred: np.ndarray, clusters: np.ndarray, *, rounds: int = BOOTSTRAP_ROUNDS,
+                 seed: int = 0) -> tuple[float, float] | None:
+    """90% percentile interval of F1 (one label) or macro F1 (a passages x labels matrix: the mean over
+    labels with positives in the resample, as `macro_f1`), resampling whole clusters (report pages):
+    passages on one page are not independent evidence."""
+    y = np.asarray(y, dtype=bool).reshape(len(y), -1)
+    pred = np.asarray(pred, dtype=bool).reshape(len(pred), -1)
+    if not y.any():
+        return None
+    _, c = np.unique(clusters, return_inverse=True)
+    n_c = int(c.max()) + 1
+    tp, fp, fn = (np.zeros((n_c, y.shape[1])) for _ in range(3))
+    np.add.at(tp, c, y & pred)
+    np.add.at(fp, c, ~y & pred)
+    np.add.at(fn, c, y & ~pred)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n_c, np.full(n_c, 1.0 / n_c), size=rounds).astype(np.float64)  # rounds x clusters
+    TP, FP, FN = counts @ tp, counts @ fp, counts @ fn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(TP + FN > 0, 2 * TP / np.maximum(2 * TP + FP + FN, 1e-12), np.nan)
+        macro = np.nanmean(f1, axis=1)
+    macro = macro[~np.isnan(macro)]
+    lo, hi = np.percentile(macro, [5, 95])
+    return round(float(lo), 3), round(float(hi), 3)
+
+
+def _clusters(passages: list[LabelledPassage]) -> np.ndarray:
+    """A passage's report page; a passage without a page is a cluster of its own."""
+    return np.array([f"{p.source}#{p.page}" if p.page is not None else f"id:{p.id}" for p in passages])
+
+
 def score_decisions(passages: list[LabelledPassage], proba: dict[str, np.ndarray], rows: list) -> dict:
-    """Per-label precision/recall/F1 (overall, en, nl) of decisions, and ECE of probabilities, against gold."""
+    """Per-label precision/recall/F1 (overall, en, nl) of decisions, and ECE of probabilities, against gold;
+    for relevance, substantiation and each head's macro F1 also a 90% bootstrap interval (`_ci`)."""
     langs = np.array([p.lang for p in passages])
+    clusters = _clusters(passages)
     out: dict[str, dict] = {}
+
+    def interval(y: np.ndarray, pred: np.ndarray, sel: np.ndarray) -> dict:
+        ci = {"all": bootstrap_f1(y[sel], pred[sel], clusters[sel])}
+        for lang in ("en", "nl"):
+            s = sel & (langs == lang)
+            ci[lang] = bootstrap_f1(y[s], pred[s], clusters[s]) if s.any() else None
+        return ci
 
     def entry(y: np.ndarray, pred: np.ndarray, p: np.ndarray, sel: np.ndarray) -> dict:
         e = {"all": prf(pred[sel], y[sel]), "ece": expected_calibration_error(p[sel], y[sel]) if sel.any() else None}
@@ -54,12 +99,13 @@ def score_decisions(passages: list[LabelledPassage], proba: dict[str, np.ndarray
     known = np.array([p.relevant is not None for p in passages])
     y = np.array([bool(p.relevant) for p in passages], dtype=int)
     pred = np.array([r.decisions.relevant for r in rows])
-    out["relevant"] = {"relevant": entry(y, pred, proba["relevant"][:, 0], known)}
+    out["relevant"] = {"relevant": entry(y, pred, proba["relevant"][:, 0], known), "_ci": interval(y, pred, known)}
 
     known = np.array([p.substantiated is not None and p.relevant is not None for p in passages])
     y = np.array([bool(p.substantiated) for p in passages], dtype=int)
     pred = np.array([r.decisions.substantiated for r in rows])
-    out["substantiated"] = {"substantiated": entry(y, pred, proba["substantiated"][:, 0], known)}
+    out["substantiated"] = {"substantiated": entry(y, pred, proba["substantiated"][:, 0], known),
+                            "_ci": interval(y, pred, known)}
     # the head is trained on relevant passages only: its calibration is measured there too
     on_relevant = known & np.array([bool(p.relevant) for p in passages])
     if on_relevant.any():
@@ -70,30 +116,66 @@ def score_decisions(passages: list[LabelledPassage], proba: dict[str, np.ndarray
         known = np.array([getattr(p, head) is not None and p.relevant is not None for p in passages])
         out[head] = {}
         on_relevant = known & np.array([bool(p.relevant) for p in passages])
+        Y = np.zeros((len(passages), len(labels)), dtype=bool)
+        PRED = np.zeros_like(Y)
         for j, label in enumerate(labels):
             y = np.array([label in (getattr(p, head) or []) for p in passages], dtype=int)
             pred = np.array([label in getattr(r.decisions, head) for r in rows])
+            Y[:, j], PRED[:, j] = y == 1, pred
             out[head][label] = entry(y, pred, proba[head][:, j], known)
             # the label heads give P(label | relevant): their calibration is measured on relevant passages
             out[head][label]["ece"] = expected_calibration_error(proba[head][on_relevant, j], y[on_relevant]) \
                 if on_relevant.any() else None
         out[head]["_macro_f1"] = macro_f1(out[head])
+        out[head]["_ci"] = interval(Y, PRED, known)
     out["_passages"] = {"all": len(passages), "en": int((langs == "en").sum()), "nl": int((langs == "nl").sum())}
     return out
 
 
+FULL_REPORT = 0.95  # share of a report's passages that must be labelled before its scorecard is compared
+
+
+def scorecard_cells(items: list[tuple], covenant: Covenant) -> dict[tuple[str, str], int]:
+    """Cell scores as `pipeline.score` derives them, from (relevant, themes, steps, substantiated) per passage."""
+    n: Counter = Counter()
+    n_sub: Counter = Counter()
+    for relevant, themes, steps, substantiated in items:
+        if not relevant:
+            continue
+        for cell in ((t, s) for t in themes if t in covenant.themes for s in steps if s in covenant.steps):
+            n[cell] += 1
+            n_sub[cell] += bool(substantiated)
+    return {(t, s): cell_value(n[(t, s)], n_sub[(t, s)], covenant.rubric) for t in covenant.themes for s in covenant.steps}
+
+
+def compare_scorecards(gold: dict[tuple[str, str], int], pred: dict[tuple[str, str], int], covenant: Covenant) -> dict:
+    """A predicted scorecard against the one the gold labels give: which cells are disclosed (score >= 1),
+    how many cells get the same score, and the completeness figure of each."""
+    cells = list(gold)
+    y = np.array([gold[c] > 0 for c in cells], dtype=int)
+    d = np.array([pred[c] > 0 for c in cells])
+    return {"cells": len(cells), "disclosed_gold": int(y.sum()), "disclosed_pred": int(d.sum()), "disclosed": prf(d, y),
+            "same_score": round(float(np.mean([gold[c] == pred[c] for c in cells])), 3),
+            "completeness": [completeness(gold, covenant), completeness(pred, covenant)]}
+
+
 def evaluate_gold(heads: HeadSet, passages: list[LabelledPassage], *, encoder, cache: EmbeddingCache | None,
-                  reports_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> dict:
+                  reports_dir: Path | None = None, covenant: Covenant | None = None,
+                  progress: Callable[[str], None] | None = None) -> dict:
     """The shipped model on gold passages from reports it never saw. With `reports_dir`, each gold
     passage found in its report (cut as `imvo screen` cuts it) is classified in its page context,
-    exactly as screening that report would; the rest (and every passage without the reports) alone."""
+    exactly as screening that report would; the rest (and every passage without the reports) alone.
+    With a `covenant`, each report labelled (almost) in full also has its scorecard compared with the
+    scorecard its gold labels give (passages left unlabelled count as not relevant)."""
     texts = [p.text for p in passages]
     X = passage_features(texts, [p.heading for p in passages], features=heads.features, encoder=encoder, cache=cache)
     proba, rows = predict_labels(heads, X, texts)
-    in_context = 0
+    in_context, coverage, scorecards = 0, {}, {}
     if reports_dir is not None and heads.context is not None:
         reports = cut_reports(reports_dir, {p.source for p in passages}, progress=progress)
         located = locate(reports, [p.source for p in passages], texts)
+        coverage = {rep.source: [len({loc[1] for loc in located if loc is not None and loc[0] == r}), len(rep.texts)]
+                    for r, rep in enumerate(reports)}
         for r, rep in enumerate(reports):
             mine = [(i, loc[1]) for i, loc in enumerate(located) if loc is not None and loc[0] == r]
             if not mine:
@@ -105,9 +187,19 @@ def evaluate_gold(heads: HeadSet, passages: list[LabelledPassage], *, encoder, c
                     proba[name][i] = rep_proba[name][j]
                 rows[i] = rep_rows[j]
             in_context += len(mine)
+            if covenant is not None and coverage[rep.source][0] >= FULL_REPORT * len(rep.texts):
+                gold_cells = scorecard_cells([(passages[i].relevant, passages[i].themes or [], passages[i].steps or [],
+                                               passages[i].substantiated) for i, _ in mine], covenant)
+                pred_cells = scorecard_cells([(d.relevant, d.themes, d.steps, d.substantiated)
+                                              for d in (row.decisions for row in rep_rows)], covenant)
+                scorecards[rep.source] = {"coverage": coverage[rep.source],
+                                          **compare_scorecards(gold_cells, pred_cells, covenant)}
     result = score_decisions(passages, proba, rows)
     result["_sources"] = sorted({p.source for p in passages})
     result["_in_page_context"] = in_context
+    result["_coverage"] = coverage  # per report: [passages labelled, passages the report is cut into]
+    if scorecards:
+        result["_scorecards"] = {"covenant": covenant.id, "reports": scorecards}
     return result
 
 
@@ -224,22 +316,57 @@ def _f1(e: dict | None) -> str:
     return _fmt(e["f1"]) if e and e.get("support", 0) > 0 else "–"
 
 
+def _ci(ci: dict | None, scope: str) -> str:
+    """` [lo–hi]` after a figure that has a bootstrap interval."""
+    iv = (ci or {}).get(scope)
+    return f" [{iv[0]:.2f}–{iv[1]:.2f}]" if iv else ""
+
+
 def _label_table(r: dict, *, ece: bool) -> list[str]:
     """Per-label rows and macro F1 of one measurement, every head; with `ece`, a calibration column.
-    Without it (labels, not probabilities), labels with no positive passage are left out."""
+    Without it (labels, not probabilities), labels with no positive passage are left out. Figures
+    with a bootstrap interval (`_ci`) show it in brackets."""
     tail = " ECE |" if ece else ""
     lines = ["| head | label | P | R | F1 | support | F1 en | F1 nl |" + tail, "|---|---|---|---|---|---|---|---|" + ("---|" if ece else "")]
     for head in ("relevant", "themes", "steps", "bank_activity", "substantiated"):
+        ci = r[head].get("_ci")
+        single = "_macro_f1" not in r[head]
         for label, e in r[head].items():
             if label.startswith("_") or (not ece and e["all"]["support"] == 0):
                 continue
             a = e["all"]
-            lines.append(f"| {head} | {label} | {_fmt(a['precision'])} | {_fmt(a['recall'])} | **{_f1(a)}** | "
-                         f"{a['support']} | {_f1(e.get('en'))} | {_f1(e.get('nl'))} |" + (f" {_fmt(e['ece'])} |" if ece else ""))
-        if "_macro_f1" in r[head]:
+            iv = (lambda scope: _ci(ci, scope)) if single else (lambda scope: "")
+            lines.append(f"| {head} | {label} | {_fmt(a['precision'])} | {_fmt(a['recall'])} | **{_f1(a)}**{iv('all')} | "
+                         f"{a['support']} | {_f1(e.get('en'))}{iv('en')} | {_f1(e.get('nl'))}{iv('nl')} |"
+                         + (f" {_fmt(e['ece'])} |" if ece else ""))
+        if not single:
             m = r[head]["_macro_f1"]
-            lines.append(f"| {head} | *macro F1* | | | **{_fmt(m.get('all'))}** | | {_fmt(m.get('en'))} | "
-                         f"{_fmt(m.get('nl'))} |" + (" |" if ece else ""))
+            lines.append(f"| {head} | *macro F1* | | | **{_fmt(m.get('all'))}**{_ci(ci, 'all')} | | {_fmt(m.get('en'))}"
+                         f"{_ci(ci, 'en')} | {_fmt(m.get('nl'))}{_ci(ci, 'nl')} |" + (" |" if ece else ""))
+    return lines
+
+
+def _sources(r: dict) -> str:
+    """The gold reports, with how much of each report is labelled when the reports were cut."""
+    if "_sources" not in r:
+        return ""
+    cov = r.get("_coverage") or {}
+    return "; sources (passages labelled of the passages the report is cut into): " + ", ".join(
+        f"{s} ({cov[s][0]} of {cov[s][1]})" if s in cov else s for s in r["_sources"])
+
+
+def _scorecard_table(sc: dict | None) -> list[str]:
+    if not sc:
+        return []
+    lines = ["", f"*Scorecards of the reports labelled in full* (covenant `{sc['covenant']}`, every theme × step cell; "
+                 "a cell is disclosed when at least one passage is decided for it, as `imvo screen` scores it):", "",
+             "| report | passages labelled | cells disclosed: gold | predicted | P | R | F1 | cells with the same score "
+             "| completeness: gold | predicted |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for source, e in sc["reports"].items():
+        d = e["disclosed"]
+        lines.append(f"| {source} | {e['coverage'][0]} of {e['coverage'][1]} | {e['disclosed_gold']} | {e['disclosed_pred']} | "
+                     f"{_fmt(d['precision'])} | {_fmt(d['recall'])} | **{_fmt(d['f1'])}** | {e['same_score']:.0%} | "
+                     f"{e['completeness'][0]} | {e['completeness'][1]} |")
     return lines
 
 
@@ -255,10 +382,10 @@ def render_markdown(results: dict, model: str) -> str:
         if not r:
             continue
         lines += ["", f"**{title}**: {r['_passages']['all']} passages ({r['_passages']['en']} en, "
-                      f"{r['_passages']['nl']} nl)" + (f"; sources: {', '.join(r['_sources'])}" if "_sources" in r else "")
+                      f"{r['_passages']['nl']} nl)" + _sources(r)
                   + (f"; {r['_in_page_context']} of them classified in their report's page context, as `imvo screen` does"
                      if r.get("_in_page_context") else ""), "",
-                  *_label_table(r, ece=True)]
+                  *_label_table(r, ece=True), *_scorecard_table(r.get("_scorecards"))]
     g = results.get("agreement")
     if g:
         n = g["_passages"]

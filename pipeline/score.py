@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pipeline.document import Cell, Document, Evidence, Passage, Scorecard, StepScore, ThemeScore
 from pipeline.heads import HeadSet
-from pipeline.taxonomy import Covenant
+from pipeline.taxonomy import Covenant, Rubric
 
 
 def _evidence(p: Passage, theme: str | None, step: str) -> Evidence:
@@ -28,18 +28,29 @@ def _rank(e: Evidence) -> tuple:
     return (not e.is_substantiated, e.needs_review, -joint, e.page)
 
 
+def cell_value(n: int, n_sub: int, rubric: Rubric) -> int:
+    """A cell's score from its number of evidence passages and of substantiated ones."""
+    if n >= rubric.min_evidence and n_sub >= rubric.substantiated_evidence:
+        return rubric.substantiated
+    if n >= rubric.min_evidence:
+        return rubric.mentioned
+    return 0
+
+
+def completeness(cells: dict[tuple[str, str], int], covenant: Covenant) -> float:
+    """Weighted mean cell score of the rubric, 0-100."""
+    weight_sum = sum(covenant.theme_weight(t) * covenant.step_weight(s) for t in covenant.themes for s in covenant.steps)
+    achieved = sum(covenant.theme_weight(t) * covenant.step_weight(s) * cells.get((t, s), 0) / covenant.rubric.substantiated
+                   for t in covenant.themes for s in covenant.steps)
+    return round(100 * achieved / weight_sum, 1)
+
+
 def _cell(evidence: list[Evidence], covenant: Covenant) -> Cell:
     rubric = covenant.rubric
     n = len(evidence)
     n_sub = sum(e.is_substantiated for e in evidence)
-    if n >= rubric.min_evidence and n_sub >= rubric.substantiated_evidence:
-        value = rubric.substantiated
-    elif n >= rubric.min_evidence:
-        value = rubric.mentioned
-    else:
-        value = 0
     ranked = sorted(evidence, key=_rank)[: rubric.evidence_per_cell]
-    return Cell(score=value, evidence=ranked, n_evidence=n, n_substantiated=n_sub)
+    return Cell(score=cell_value(n, n_sub, rubric), evidence=ranked, n_evidence=n, n_substantiated=n_sub)
 
 
 def score(doc: Document, *, covenant: Covenant, heads: HeadSet, taxonomy_version: str) -> Document:
@@ -67,9 +78,6 @@ def score(doc: Document, *, covenant: Covenant, heads: HeadSet, taxonomy_version
                 by_activity[activity][step].append(_evidence(p, None, step))
 
     cells = {t: {s: _cell(found[t][s], covenant) for s in steps} for t in themes}
-    weight_sum = sum(covenant.theme_weight(t) * covenant.step_weight(s) for t in themes for s in steps)
-    achieved = sum(covenant.theme_weight(t) * covenant.step_weight(s) * cells[t][s].score / 2
-                   for t in themes for s in steps)
     cap = covenant.rubric.evidence_per_cell
     doc.scorecard = Scorecard(
         covenant=covenant.id,
@@ -80,7 +88,7 @@ def score(doc: Document, *, covenant: Covenant, heads: HeadSet, taxonomy_version
         steps={s: StepScore(score=max(cells[t][s].score for t in themes),
                             general_evidence=sorted(general[s], key=_rank)[:cap]) for s in steps},
         themes={t: ThemeScore(score=max(cells[t][s].score for s in steps)) for t in themes},
-        completeness=round(100 * achieved / weight_sum, 1),
+        completeness=completeness({(t, s): cells[t][s].score for t in themes for s in steps}, covenant),
         activities=({a: {s: _cell(by_activity[a][s], covenant) for s in steps} for a in by_activity}
                     if covenant.rubric.score_bank_activities else None),
         thresholds={

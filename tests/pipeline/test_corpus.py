@@ -6,7 +6,10 @@ import pytest
 
 from pipeline.corpus import LabelledPassage, corpus_stats, load_corpus, read_jsonl
 from pipeline.errors import CorpusError
+from pipeline.settings import SHARED_DATA
 from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES
+
+SHARED_REPORTS = SHARED_DATA / "reports"
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +109,65 @@ def test_every_quote_from_a_report_file_names_its_page(corpus):
     missing = [p.id for p in [*corpus, *load_corpus(evaluation=True)]
                if p.source.endswith((".pdf", ".txt")) and p.page is None]
     assert not missing, missing[:10]
+
+
+def _located(**kw) -> dict:
+    return {"id": "loc-x", "key": "0" * 20, "lang": "en", "relevant": True, "themes": ["child_labour"],
+            "steps": ["remediate"], "bank_activity": [], "substantiated": True,
+            "source": "fixture_report_en.pdf", "page": 1, "labeller": "team:real-located", **kw}
+
+
+def test_located_passages_hold_a_location_never_text():
+    from pipeline.corpus import LocatedPassage
+
+    LocatedPassage.model_validate(_located())
+    with pytest.raises(ValueError, match="text"):
+        LocatedPassage.model_validate(_located(text="Child labour was found at two sites in 2023."))
+    with pytest.raises(ValueError, match="page"):
+        LocatedPassage.model_validate({k: v for k, v in _located().items() if k != "page"})
+    with pytest.raises(ValueError, match="key"):
+        LocatedPassage.model_validate(_located(key="not-a-text-key"))
+
+
+def test_located_passages_read_their_text_from_the_report_as_screening_cuts_it(pdfs, tmp_path):
+    import shutil
+
+    from pipeline.context import cut_reports
+    from pipeline.corpus import LocatedPassage, resolve_located, text_key
+
+    shutil.copy(pdfs["english"], tmp_path / "fixture_report_en.pdf")
+    (cut,) = cut_reports(tmp_path, {"fixture_report_en.pdf"})
+    i = next(i for i, t in enumerate(cut.texts) if "Child labour was found" in t)
+    good = LocatedPassage.model_validate(_located(key=text_key(cut.texts[i]), page=int(cut.pages[i])))
+    (p,) = resolve_located([good], tmp_path)
+    assert p.text == cut.texts[i] and p.page == cut.pages[i] and p.themes == ["child_labour"]
+    assert p.heading == cut.headings[i]
+    # a location that no longer matches is an error naming the passage, never a smaller corpus
+    moved = good.model_copy(update={"id": "loc-moved", "page": int(cut.pages[i]) + 1})
+    with pytest.raises(CorpusError, match="loc-moved"):
+        resolve_located([good, moved], tmp_path)
+    missing = good.model_copy(update={"id": "loc-gone", "source": "absent_report_en.pdf"})
+    with pytest.raises(CorpusError, match="loc-gone"):
+        resolve_located([missing], tmp_path)
+
+
+def test_located_corpus_files_validate_and_train_only_on_development_reports(corpus):
+    from pipeline.corpus import load_located
+
+    located = load_located()
+    assert len({p.id for p in located}) == len(located)
+    assert not {p.id for p in located} & {p.id for p in corpus}
+    assert all(p.labeller == "team:real-located" for p in located)
+    # without the reports there is no text to read: they stay out of the corpus
+    assert not [p for p in corpus if p.labeller == "team:real-located"]
+
+
+@pytest.mark.skipif(not (SHARED_REPORTS / "philips_2018_annual_report_en.pdf").exists(), reason="needs ../shared/data")
+def test_every_located_passage_is_found_in_its_development_report(corpus):
+    from pipeline.corpus import load_located, resolve_located, text_key
+
+    located = load_located()
+    resolved = resolve_located(located, SHARED_REPORTS)
+    assert len(resolved) == len(located)
+    quoted = {(p.source, text_key(p.text)) for p in corpus}
+    assert not [p.id for p in resolved if (p.source, text_key(p.text)) in quoted]

@@ -123,3 +123,60 @@ def test_second_annotator_agreement_weights_sampled_negatives_back_to_the_gold_s
     assert r["steps"]["track"]["all"]["recall"] == 0.75
     assert r["_passages"] == {"all": 8, "en": 8, "nl": 0, "relevant": 4, "negatives_sampled": 4, "negatives_in_gold": 40}
     assert "Agreement of a second annotator" in render_markdown({"agreement": r}, "m/1")
+
+
+def test_bootstrap_interval_brackets_the_figure_and_narrows_with_more_evidence():
+    from pipeline.evaluate import bootstrap_f1
+    from pipeline.train import prf
+
+    rng = np.random.default_rng(1)
+
+    def sample(n):
+        y = rng.random(n) < 0.3
+        pred = np.where(rng.random(n) < 0.8, y, ~y)  # right 80% of the time
+        return y, pred, np.arange(n) // 4  # four passages per page
+
+    y, pred, pages = sample(400)
+    lo, hi = bootstrap_f1(y, pred, pages)
+    assert lo < prf(pred, y.astype(int))["f1"] < hi
+    y4, pred4, pages4 = sample(4000)
+    lo4, hi4 = bootstrap_f1(y4, pred4, pages4)
+    assert hi4 - lo4 < (hi - lo) * 0.6
+    assert bootstrap_f1(y, y, pages) == (1.0, 1.0)
+    assert bootstrap_f1(np.zeros(10, bool), np.ones(10, bool), np.arange(10)) is None
+    # macro F1 over a passages x labels matrix: the mean over labels with positives
+    Y = np.column_stack([y, np.zeros_like(y)])
+    lo_m, hi_m = bootstrap_f1(Y, np.column_stack([pred, np.zeros_like(pred)]), pages)
+    assert (lo_m, hi_m) == (lo, hi)
+
+
+def test_resampling_pages_not_passages_widens_the_interval_for_clustered_errors():
+    from pipeline.evaluate import bootstrap_f1
+
+    rng = np.random.default_rng(2)
+    pages = np.repeat(np.arange(100), 10)
+    y = np.repeat(rng.random(100) < 0.4, 10)
+    pred = np.repeat(rng.random(100) < 0.7, 10) & y | np.repeat(rng.random(100) < 0.1, 10)  # whole pages right or wrong
+    lo_p, hi_p = bootstrap_f1(y, pred, pages)
+    lo_i, hi_i = bootstrap_f1(y, pred, np.arange(len(y)))
+    assert hi_p - lo_p > 1.5 * (hi_i - lo_i)
+
+
+def test_scorecard_comparison_counts_cells_as_screening_scores_them():
+    from pipeline.evaluate import compare_scorecards, scorecard_cells
+    from pipeline.taxonomy import load_taxonomy
+
+    cov = load_taxonomy().covenant("human_rights")
+    gold = scorecard_cells([(True, ["child_labour"], ["track"], True), (True, ["child_labour"], ["embed_policy"], False),
+                            (True, [], ["communicate"], False),  # no theme: no cell
+                            (False, [], [], False)], cov)
+    pred = scorecard_cells([(True, ["child_labour"], ["track"], False), (True, ["forced_labour"], ["track"], False),
+                            (False, ["child_labour"], ["remediate"], False)], cov)  # not relevant: never counted
+    assert gold[("child_labour", "track")] == 2 and gold[("child_labour", "embed_policy")] == 1
+    assert pred[("child_labour", "track")] == 1 and pred[("child_labour", "remediate")] == 0
+    c = compare_scorecards(gold, pred, cov)
+    assert (c["disclosed_gold"], c["disclosed_pred"]) == (2, 2)
+    assert c["disclosed"]["precision"] == 0.5 and c["disclosed"]["recall"] == 0.5
+    assert c["same_score"] == round(1 - 3 / c["cells"], 3)
+    n = len(cov.themes) * len(cov.steps)
+    assert c["completeness"] == [round(100 * 1.5 / n, 1), round(100 * 1.0 / n, 1)]

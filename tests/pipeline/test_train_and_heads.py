@@ -118,3 +118,22 @@ def test_label_heads_learn_on_relevant_passages_and_real_cuts_weigh_more():
     reviewed = passages[1].model_copy(update={"labeller": "review:lead"})
     w = sample_weights([real, reviewed, passages[2]], "relevant")
     assert w.tolist() == [REAL_WEIGHT["relevant"], REAL_WEIGHT["relevant"], 1.0] and REAL_WEIGHT["relevant"] > 1
+
+
+def test_language_never_predicts_the_label_after_balancing():
+    """Dutch passages mostly relevant, English mostly not: after balancing each language has the
+    pooled weighted share of positives, and only negatives were reweighted."""
+    from pipeline.train import balance_languages
+
+    langs = np.array(["en"] * 100 + ["nl"] * 50)
+    y = np.array([1] * 20 + [0] * 80 + [1] * 35 + [0] * 15)
+    w = np.where(np.arange(150) < 100, 8.0, 1.0)  # real English cuts weigh more
+    b = balance_languages(w, y, langs)
+    pooled = w[y == 1].sum() / w.sum()
+    for lang in ("en", "nl"):
+        s = langs == lang
+        assert b[s & (y == 1)].sum() / b[s].sum() == pytest.approx(pooled)
+    assert np.array_equal(b[y == 1], w[y == 1])
+    # a language without negatives (or a head without positives) is left as it is
+    assert np.array_equal(balance_languages(w, np.ones(150, int), langs), w)
+    assert np.array_equal(balance_languages(w, np.zeros(150, int), langs), w)
