@@ -90,7 +90,7 @@ class _Labels(BaseModel):
         return _check_ids(v, BANK_ACTIVITIES, "bank_activity")
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> _Labels:
         if self.relevant is False:
             if self.themes or self.steps or self.bank_activity or self.substantiated:
                 raise ValueError("a passage that is not relevant carries no themes, steps, bank activity or substantiation")

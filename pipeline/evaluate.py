@@ -61,10 +61,10 @@ def bootstrap_f1(y: np.ndarray, pred: np.ndarray, clusters: np.ndarray, *, round
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(n_c, np.full(n_c, 1.0 / n_c), size=rounds).astype(np.float64)  # rounds x clusters
     TP, FP, FN = counts @ tp, counts @ fp, counts @ fn
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(TP + FN > 0, 2 * TP / np.maximum(2 * TP + FP + FN, 1e-12), np.nan)
-        macro = np.nanmean(f1, axis=1)
-    macro = macro[~np.isnan(macro)]
+    has = TP + FN > 0  # labels with positives in the resample
+    f1 = np.where(has, 2 * TP / np.maximum(2 * TP + FP + FN, 1e-12), 0.0)
+    n = has.sum(axis=1)
+    macro = f1.sum(axis=1)[n > 0] / n[n > 0]
     lo, hi = np.percentile(macro, [5, 95])
     return round(float(lo), 3), round(float(hi), 3)
 
