@@ -28,7 +28,7 @@ from pipeline.embed import EmbeddingCache
 from pipeline.features import passage_features
 from pipeline.heads import HeadSet
 from pipeline.lexicon import Lexicon
-from pipeline.score import cell_value, completeness
+from pipeline.score import cell_value, cells_of, completeness
 from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES, Covenant
 from pipeline.train import cv_group, expected_calibration_error, fit_heads, macro_f1, prf
 
@@ -142,7 +142,7 @@ def scorecard_cells(items: list[tuple], covenant: Covenant) -> dict[tuple[str, s
     for relevant, themes, steps, substantiated in items:
         if not relevant:
             continue
-        for cell in ((t, s) for t in themes if t in covenant.themes for s in steps if s in covenant.steps):
+        for cell in cells_of(themes, steps, covenant):
             n[cell] += 1
             n_sub[cell] += bool(substantiated)
     return {(t, s): cell_value(n[(t, s)], n_sub[(t, s)], covenant.rubric) for t in covenant.themes for s in covenant.steps}
@@ -335,9 +335,9 @@ def _label_table(r: dict, *, ece: bool) -> list[str]:
             if label.startswith("_") or (not ece and e["all"]["support"] == 0):
                 continue
             a = e["all"]
-            iv = (lambda scope: _ci(ci, scope)) if single else (lambda scope: "")
-            lines.append(f"| {head} | {label} | {_fmt(a['precision'])} | {_fmt(a['recall'])} | **{_f1(a)}**{iv('all')} | "
-                         f"{a['support']} | {_f1(e.get('en'))}{iv('en')} | {_f1(e.get('nl'))}{iv('nl')} |"
+            row_ci = ci if single else None  # a head with several labels has an interval for its macro F1 only
+            lines.append(f"| {head} | {label} | {_fmt(a['precision'])} | {_fmt(a['recall'])} | **{_f1(a)}**{_ci(row_ci, 'all')} | "
+                         f"{a['support']} | {_f1(e.get('en'))}{_ci(row_ci, 'en')} | {_f1(e.get('nl'))}{_ci(row_ci, 'nl')} |"
                          + (f" {_fmt(e['ece'])} |" if ece else ""))
         if not single:
             m = r[head]["_macro_f1"]

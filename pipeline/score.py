@@ -28,6 +28,11 @@ def _rank(e: Evidence) -> tuple:
     return (not e.is_substantiated, e.needs_review, -joint, e.page)
 
 
+def cells_of(themes: list[str], steps: list[str], covenant: Covenant) -> list[tuple[str, str]]:
+    """The (theme, step) cells of `covenant` that a relevant passage decided for `themes` and `steps` counts in."""
+    return [(t, s) for s in steps if s in covenant.steps for t in themes if t in covenant.themes]
+
+
 def cell_value(n: int, n_sub: int, rubric: Rubric) -> int:
     """A cell's score from its number of evidence passages and of substantiated ones."""
     if n >= rubric.min_evidence and n_sub >= rubric.substantiated_evidence:
@@ -68,11 +73,10 @@ def score(doc: Document, *, covenant: Covenant, heads: HeadSet, taxonomy_version
         d = p.labels.decisions
         p_steps = [s for s in d.steps if s in general]
         p_themes = [t for t in d.themes if t in found]
+        for theme, step in cells_of(d.themes, d.steps, covenant):
+            found[theme][step].append(_evidence(p, theme, step))
         for step in p_steps:
-            if p_themes:
-                for theme in p_themes:
-                    found[theme][step].append(_evidence(p, theme, step))
-            else:
+            if not p_themes:
                 general[step].append(_evidence(p, None, step))
             for activity in d.bank_activity:
                 by_activity[activity][step].append(_evidence(p, None, step))
