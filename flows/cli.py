@@ -214,7 +214,7 @@ def evaluate(
                                            "(default: ../shared/data/reports when present; 'none')"),
 ) -> None:
     """Per-label precision/recall/F1 and calibration, per language, on unseen reports, CV and AIMS.au."""
-    from pipeline.corpus import iter_corpus_files, load_corpus
+    from pipeline.corpus import agreement_samples, iter_corpus_files, load_corpus
     from pipeline.evaluate import (cross_validate, evaluate_agreement, evaluate_aims, evaluate_gold, evaluate_paired,
                                    render_markdown, update_readme)
     from pipeline.report import write_atomic
@@ -240,9 +240,9 @@ def evaluate(
                 if translations:
                     console.print(f"paired: {len(translations)} Dutch translations of gold passages", highlight=False)
                     results["paired"] = evaluate_paired(heads, passages, translations, encoder=enc, cache=cache)
-                second = load_corpus(files=iter_corpus_files(settings.corpora, "evaluation/agreement"), evaluation=True)
-                if second:  # drawn against the gold files, before passages were labelled where they stand
-                    results["agreement"] = evaluate_agreement(load_corpus(settings.corpora, evaluation=True), second)
+                samples = agreement_samples(settings.corpora, reports_dir)
+                if samples:
+                    results["agreement"] = evaluate_agreement(samples)
         if cv:
             reports_dir = _reports_dir(reports)
             passages = load_corpus(settings.corpora, reviews=settings.reviews, reports=reports_dir)

@@ -218,6 +218,30 @@ def resolve_located(located: list[LocatedPassage], reports: Path,
     return found
 
 
+AGREEMENT = "evaluation/agreement"  # a second annotator's blind labels of gold passages
+
+
+def agreement_samples(root: Path | None = None, reports: Path | None = None) -> list[tuple[list, list]]:
+    """(gold set, second annotator's labels) per sample in `evaluation/agreement/`.
+
+    `agreement/*.jsonl` were drawn from the gold files of `evaluation/` (with text);
+    `agreement/located/<name>.jsonl` from the located gold file of the same name in
+    `evaluation/located/`, and are read only with `reports`, like the gold they were drawn from."""
+    base = Path(root) if root else DEFAULT_CORPORA
+    samples = []
+    second = load_corpus(base, files=iter_corpus_files(base, AGREEMENT), evaluation=True)
+    if second:
+        samples.append((load_corpus(base, files=iter_corpus_files(base, "evaluation"), evaluation=True), second))
+    if reports is not None:
+        for path in iter_corpus_files(base, f"{AGREEMENT}/{LOCATED}"):
+            gold_path = base / "evaluation" / LOCATED / path.name
+            if not gold_path.is_file():
+                raise CorpusError(f"{path}: no gold file {gold_path} it was drawn from")
+            gold = resolve_located(read_jsonl(gold_path, evaluation=True, model=LocatedPassage), reports)
+            samples.append((gold, resolve_located(read_jsonl(path, evaluation=True, model=LocatedPassage), reports)))
+    return samples
+
+
 def text_key(text: str) -> str:
     """Hash of a passage text, robust to whitespace and case: how verdicts find their passage again."""
     return hashlib.sha256(" ".join(text.split()).lower().encode("utf-8")).hexdigest()[:20]

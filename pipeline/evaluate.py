@@ -23,7 +23,7 @@ from sklearn.model_selection import GroupKFold
 
 from pipeline.classify import predict_labels
 from pipeline.context import cut_reports, locate
-from pipeline.corpus import LabelledPassage
+from pipeline.corpus import LabelledPassage, text_key
 from pipeline.embed import EmbeddingCache
 from pipeline.features import passage_features
 from pipeline.heads import HeadSet
@@ -159,6 +159,14 @@ def compare_scorecards(gold: dict[tuple[str, str], int], pred: dict[tuple[str, s
             "completeness": [completeness(gold, covenant), completeness(pred, covenant)]}
 
 
+def gold_rows(report_texts: list[str], located: list[tuple[int, int]]) -> list[int | None]:
+    """For each passage of a cut report, the gold passage that labels it, or None; `located` pairs
+    (gold index, passage index). A text the report repeats (a running header, a recurring table row)
+    has the label of its gold passage wherever it appears."""
+    by_key = {text_key(report_texts[j]): i for i, j in located}
+    return [by_key.get(text_key(t)) for t in report_texts]
+
+
 def evaluate_gold(heads: HeadSet, passages: list[LabelledPassage], *, encoder, cache: EmbeddingCache | None,
                   reports_dir: Path | None = None, covenant: Covenant | None = None,
                   progress: Callable[[str], None] | None = None) -> dict:
@@ -174,10 +182,10 @@ def evaluate_gold(heads: HeadSet, passages: list[LabelledPassage], *, encoder, c
     if reports_dir is not None and heads.context is not None:
         reports = cut_reports(reports_dir, {p.source for p in passages}, progress=progress)
         located = locate(reports, [p.source for p in passages], texts)
-        coverage = {rep.source: [len({loc[1] for loc in located if loc is not None and loc[0] == r}), len(rep.texts)]
-                    for r, rep in enumerate(reports)}
         for r, rep in enumerate(reports):
             mine = [(i, loc[1]) for i, loc in enumerate(located) if loc is not None and loc[0] == r]
+            gold_of = gold_rows(rep.texts, mine)
+            coverage[rep.source] = [sum(g is not None for g in gold_of), len(rep.texts)]
             if not mine:
                 continue
             RX = passage_features(rep.texts, rep.headings, features=heads.features, encoder=encoder, cache=cache)
@@ -189,7 +197,7 @@ def evaluate_gold(heads: HeadSet, passages: list[LabelledPassage], *, encoder, c
             in_context += len(mine)
             if covenant is not None and coverage[rep.source][0] >= FULL_REPORT * len(rep.texts):
                 gold_cells = scorecard_cells([(passages[i].relevant, passages[i].themes or [], passages[i].steps or [],
-                                               passages[i].substantiated) for i, _ in mine], covenant)
+                                               passages[i].substantiated) for i in gold_of if i is not None], covenant)
                 pred_cells = scorecard_cells([(d.relevant, d.themes, d.steps, d.substantiated)
                                               for d in (row.decisions for row in rep_rows)], covenant)
                 scorecards[rep.source] = {"coverage": coverage[rep.source],
@@ -229,18 +237,27 @@ def evaluate_paired(heads: HeadSet, gold: list[LabelledPassage], translations: l
     return result
 
 
-def evaluate_agreement(gold: list[LabelledPassage], second: list[LabelledPassage]) -> dict:
+def evaluate_agreement(samples: list[tuple[list[LabelledPassage], list[LabelledPassage]]]) -> dict:
     """A second annotator's blind labels (`corpora/evaluation/agreement/`) scored against gold as if they
-    were decisions: the ceiling the labelling rules allow. The second annotation covers every relevant gold
-    passage and a uniform random sample of the others, so each sampled negative stands for
-    (gold negatives / sampled negatives) passages in precision and recall."""
-    by_id = {p.id: p for p in gold}
-    pairs = [(by_id[s.id], s) for s in second if s.id in by_id and s.relevant is not None]
+    were decisions: the ceiling the labelling rules allow. Each sample is (the gold passages it was drawn
+    from, the second labels). A sample covers every relevant passage of its gold set and a uniform random
+    sample of the others, so each sampled negative stands for (gold negatives / sampled negatives) of its set."""
+    pairs, w, parts = [], [], []
+    for gold, second in samples:
+        by_id = {p.id: p for p in gold}
+        mine = [(by_id[s.id], s) for s in second if s.id in by_id and s.relevant is not None]
+        if not mine:
+            continue
+        neg_total = sum(not p.relevant for p in gold)
+        neg_sampled = sum(not g.relevant for g, _ in mine)
+        pairs += mine
+        w += [1.0 if g.relevant else neg_total / max(neg_sampled, 1) for g, _ in mine]
+        parts.append({"passages": len(mine), "relevant": sum(bool(g.relevant) for g, _ in mine),
+                      "negatives_sampled": neg_sampled, "negatives_in_gold": neg_total,
+                      "sources": sorted({g.source for g, _ in mine})})
     if not pairs:
         return {}
-    neg_total = sum(not p.relevant for p in gold)
-    neg_sampled = sum(not g.relevant for g, _ in pairs)
-    w = np.array([1.0 if g.relevant else neg_total / max(neg_sampled, 1) for g, _ in pairs])
+    w = np.array(w)
     langs = np.array([g.lang for g, _ in pairs])
 
     def entry(get) -> dict:
@@ -257,8 +274,7 @@ def evaluate_agreement(gold: list[LabelledPassage], second: list[LabelledPassage
         out[head] = {label: entry(lambda p, h=head, lab=label: lab in (getattr(p, h) or [])) for label in labels}
         out[head]["_macro_f1"] = macro_f1(out[head])
     out["_passages"] = {"all": len(pairs), "en": int((langs == "en").sum()), "nl": int((langs == "nl").sum()),
-                        "relevant": sum(bool(g.relevant) for g, _ in pairs), "negatives_sampled": neg_sampled,
-                        "negatives_in_gold": neg_total}
+                        "relevant": sum(part["relevant"] for part in parts), "samples": parts}
     return out
 
 
@@ -389,11 +405,14 @@ def render_markdown(results: dict, model: str) -> str:
     g = results.get("agreement")
     if g:
         n = g["_passages"]
+        drawn = "; ".join(f"all {part['relevant']} relevant passages and {part['negatives_sampled']} of the "
+                          f"{part['negatives_in_gold']} others of the gold set of "
+                          + (", ".join(part["sources"]) if len(part["sources"]) <= 2 else f"{len(part['sources'])} reports")
+                          for part in n["samples"])
         lines += ["", f"**Agreement of a second annotator with gold** (the ceiling the labelling rules allow): "
                       f"{n['all']} gold passages ({n['en']} en, {n['nl']} nl) labelled again blind, under "
-                      f"`corpora/LABELLING.md`: all {n['relevant']} relevant ones and {n['negatives_sampled']} of the "
-                      f"{n['negatives_in_gold']} others, drawn at random and weighted back to the gold set.", "",
-                  *_label_table(g, ece=False)]
+                      f"`corpora/LABELLING.md`: {drawn}; the others drawn at random and weighted back to their gold set.",
+                  "", *_label_table(g, ece=False)]
     t = results.get("paired")
     if t:
         info = t["_pairs"]

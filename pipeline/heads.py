@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from pipeline.context import PageContext
 from pipeline.errors import ModelError
 from pipeline.lexicon import Lexicon
+from pipeline.neighbours import K_NEIGHBOURS, TEMPERATURE, HeadMemory, dequantise, logit, quantise, unit
 
 HEADS = ("relevant", "themes", "steps", "bank_activity", "substantiated")
 BINARY_HEADS = ("relevant", "substantiated")
@@ -70,19 +71,27 @@ class LinearHead:
     thresholds: np.ndarray
     extra_features: bool = False
     lexical: bool = False  # the last columns of W weigh the lexicon's TF-IDF vector
+    K: np.ndarray | None = None  # (L,) weight of the neighbour vote's logit; None or 0 without a vote
+    memory: HeadMemory | None = None  # the training passages that vote (`pipeline.neighbours`)
 
-    def decision(self, X: np.ndarray, T: sp.csr_matrix | None = None) -> np.ndarray:
-        """Uncalibrated scores (n, labels): dense features `X`, plus lexical features `T` for a lexical head."""
+    def decision(self, X: np.ndarray, T: sp.csr_matrix | None = None, V: np.ndarray | None = None) -> np.ndarray:
+        """Uncalibrated scores (n, labels): dense features `X`, plus lexical features `T` for a lexical head.
+        For a head with a neighbour vote, `V` (unit vectors of the passages' features) adds the vote,
+        on the scale of the linear score: `z + (K / A) * logit(vote)`."""
         d = X.shape[1]
         z = X @ self.W[:, :d].T + self.b
         if self.lexical:
             if T is None or d + T.shape[1] != self.W.shape[1]:
                 raise ModelError("a lexical head needs the lexicon's features")
             z = z + np.asarray(T @ self.W[:, d:].T)
+        if self.memory is not None and self.K is not None and np.any(self.K):
+            if V is None:
+                raise ModelError("a head with a neighbour vote needs the passages' unit vectors")
+            z = z + (self.K / self.A) * logit(self.memory.vote(V))
         return z
 
-    def proba(self, X: np.ndarray, T: sp.csr_matrix | None = None) -> np.ndarray:
-        return _sigmoid(self.A * self.decision(X, T) + self.B)
+    def proba(self, X: np.ndarray, T: sp.csr_matrix | None = None, V: np.ndarray | None = None) -> np.ndarray:
+        return _sigmoid(self.A * self.decision(X, T, V) + self.B)
 
 
 @dataclass
@@ -133,6 +142,7 @@ class HeadSet:
             if self.lexicon is None:
                 raise ModelError(f"{self.version} has lexical heads but no lexicon")
             T = self.lexicon.transform(texts)
+        V = unit(features) if len(features) and any(h.memory is not None for h in self.heads.values()) else None
         out = {}
         for name in HEADS:
             head = self.heads[name]
@@ -141,9 +151,9 @@ class HeadSet:
                 if extra is None:
                     extra = evidence_features(texts)
                 X = np.hstack([features, extra])
-            out[name] = head.proba(X, T) if len(X) else np.zeros((0, len(head.labels)))
+            out[name] = head.proba(X, T, V) if len(X) else np.zeros((0, len(head.labels)))
         if self.uses_context(pages) and len(features):
-            z = self.heads["relevant"].decision(features, T)[:, 0]
+            z = self.heads["relevant"].decision(features, T, V)[:, 0]
             out["relevant"] = self.context.proba(z, np.asarray(pages))[:, None]
         return out
 
@@ -157,9 +167,20 @@ def save_headset(heads: dict[str, LinearHead], manifest: dict, folder: Path, mod
     """Write arrays, manifest (with file hashes) and model card into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {}
+    memories = {name: head.memory for name, head in heads.items() if head.memory is not None}
     for name, head in heads.items():
         for key in ("W", "b", "A", "B", "thresholds"):
             arrays[f"{name}.{key}"] = np.asarray(getattr(head, key), dtype=np.float64)
+        if head.memory is not None:
+            arrays[f"{name}.K"] = np.asarray(head.K, dtype=np.float64)
+            arrays[f"{name}.memory_rows"] = head.memory.rows.astype(np.int32)
+            arrays[f"{name}.memory_y"] = head.memory.Y.astype(np.int8)
+            arrays[f"{name}.memory_w"] = head.memory.W.astype(np.float32)
+    if memories:
+        vectors = next(iter(memories.values())).vectors
+        if any(m.vectors is not vectors for m in memories.values()):
+            raise ModelError("heads with a neighbour vote must share one vector memory")
+        arrays["memory.vectors"], arrays["memory.scale"] = quantise(vectors)
     if context is not None:
         arrays["relevant.page_context"] = context.as_array()
     if lexicon is not None:
@@ -175,6 +196,8 @@ def save_headset(heads: dict[str, LinearHead], manifest: dict, folder: Path, mod
     manifest["lexical_heads"] = [name for name, head in heads.items() if head.lexical]
     manifest["lexicon_terms"] = len(lexicon) if lexicon is not None else 0
     manifest["evidence_features"] = list(EVIDENCE_FEATURES)
+    manifest["neighbours"] = ({"heads": sorted(memories), "k": K_NEIGHBOURS, "temperature": TEMPERATURE,
+                               "passages": int(len(arrays["memory.vectors"]))} if memories else None)
     manifest["files"] = {ARRAYS: _sha256(folder / ARRAYS), MODEL_CARD: _sha256(folder / MODEL_CARD)}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return folder
@@ -236,15 +259,23 @@ def load_headset(path: Path, *, encoder: str | None = None) -> HeadSet:
         )
     with np.load(folder / ARRAYS, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
+    vectors = dequantise(arrays["memory.vectors"], arrays["memory.scale"]) if "memory.vectors" in arrays else None
     heads = {}
     for name in HEADS:
         try:
+            memory = None
+            if f"{name}.memory_rows" in arrays:
+                if vectors is None:
+                    raise ModelError(f"{folder}: head {name!r} has a neighbour vote but {ARRAYS} holds no vectors")
+                memory = HeadMemory(vectors=vectors, rows=arrays[f"{name}.memory_rows"].astype(np.int64),
+                                    Y=arrays[f"{name}.memory_y"], W=arrays[f"{name}.memory_w"])
             heads[name] = LinearHead(
                 labels=list(manifest["labels"][name]),
                 W=arrays[f"{name}.W"], b=arrays[f"{name}.b"], A=arrays[f"{name}.A"], B=arrays[f"{name}.B"],
                 thresholds=arrays[f"{name}.thresholds"],
                 extra_features=bool(manifest["extra_features"][name]),
                 lexical=name in manifest.get("lexical_heads", []),
+                K=arrays.get(f"{name}.K"), memory=memory,
             )
         except KeyError as e:
             raise ModelError(f"{folder} lacks head {name!r} ({e})") from e

@@ -171,3 +171,16 @@ def test_every_located_passage_is_found_in_its_development_report(corpus):
     assert len(resolved) == len(located)
     quoted = {(p.source, text_key(p.text)) for p in corpus}
     assert not [p.id for p in resolved if (p.source, text_key(p.text)) in quoted]
+
+
+@pytest.mark.skipif(not (SHARED_REPORTS / "philips_2018_annual_report_en.pdf").exists(), reason="needs ../shared/data")
+def test_located_gold_and_second_annotations_are_found_in_their_evaluation_reports():
+    from pipeline.corpus import agreement_samples, is_evaluation_only, load_located, resolve_located
+
+    gold = load_located(evaluation=True)
+    assert all(is_evaluation_only(p.source) and p.labeller == "team:gold" for p in gold)
+    assert len(resolve_located(gold, SHARED_REPORTS)) == len(gold)
+    samples = agreement_samples(reports=SHARED_REPORTS)
+    for population, second in samples:
+        # a second annotation labels passages of the gold set it was drawn from, never others
+        assert {p.id for p in second} <= {p.id for p in population}

@@ -117,12 +117,20 @@ def test_second_annotator_agreement_weights_sampled_negatives_back_to_the_gold_s
     # the second annotator saw all 4 relevant passages and 4 of the 40 others; it called one of those relevant
     second = [passage(f"r{i}", True, ["track"] if i else ["remediate"]) for i in range(4)]
     second += [passage("n0", True, ["track"])] + [passage(f"n{i}", False) for i in (1, 2, 3)]
-    r = evaluate_agreement(gold, second)
+    r = evaluate_agreement([(gold, second)])
     rel = r["relevant"]["relevant"]["all"]
     assert rel["recall"] == 1.0 and rel["precision"] == round(4 / (4 + 10), 3)  # one sampled negative stands for 10
     assert r["steps"]["track"]["all"]["recall"] == 0.75
-    assert r["_passages"] == {"all": 8, "en": 8, "nl": 0, "relevant": 4, "negatives_sampled": 4, "negatives_in_gold": 40}
+    assert r["_passages"]["samples"] == [{"passages": 8, "relevant": 4, "negatives_sampled": 4, "negatives_in_gold": 40,
+                                          "sources": ["moncler_2023_x.pdf"]}]
     assert "Agreement of a second annotator" in render_markdown({"agreement": r}, "m/1")
+
+    # a second sample drawn from another gold set weighs its negatives by its own sampling fraction
+    gold2 = [passage(f"s{i}", True, ["track"]) for i in range(2)] + [passage(f"m{i}", False) for i in range(4)]
+    second2 = [passage("s0", True, ["track"]), passage("s1", True, ["track"]), passage("m0", True, ["track"]),
+               passage("m1", False)]
+    both = evaluate_agreement([(gold, second), (gold2, second2)])["relevant"]["relevant"]["all"]
+    assert both["precision"] == round(6 / (6 + 10 + 2), 3)  # sample 1: 1 FP x 10; sample 2: 1 FP x 4/2
 
 
 def test_bootstrap_interval_brackets_the_figure_and_narrows_with_more_evidence():
@@ -180,3 +188,12 @@ def test_scorecard_comparison_counts_cells_as_screening_scores_them():
     assert c["same_score"] == round(1 - 3 / c["cells"], 3)
     n = len(cov.themes) * len(cov.steps)
     assert c["completeness"] == [round(100 * 1.5 / n, 1), round(100 * 1.0 / n, 1)]
+
+
+def test_a_text_the_report_repeats_carries_its_gold_label_everywhere():
+    from pipeline.evaluate import gold_rows
+
+    texts = ["Annual report 2023 | Sustainability", "We audited 120 supplier factories in 2023.",
+             "Annual report 2023 | Sustainability", "Revenue grew by 4%."]
+    # gold labels the header once (at its first occurrence) and the audit sentence; the revenue line is unlabelled
+    assert gold_rows(texts, [(7, 0), (3, 1)]) == [7, 3, 7, None]

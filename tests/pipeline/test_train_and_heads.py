@@ -1,6 +1,7 @@
 """Training writes a plain-array artefact with a manifest; loading checks it."""
 
 import json
+import zlib
 
 import numpy as np
 import pytest
@@ -21,8 +22,9 @@ class KeywordEncoder:
     _imvo_encoder_id = "keywords@1"
 
     def encode(self, texts, **kwargs):
-        rng = np.random.default_rng(0)
-        out = rng.normal(0, 0.2, (len(texts), 24)).astype(np.float32)
+        # noise is a function of the text, as with a real encoder: the same text always gets the same vector
+        out = np.stack([np.random.default_rng(zlib.crc32(t.encode())).normal(0, 0.2, 24) for t in texts]
+                       ).astype(np.float32) if texts else np.zeros((0, 24), np.float32)
         for i, t in enumerate(texts):
             for w in t.split():
                 if w in WORDS:
@@ -42,7 +44,8 @@ def synthetic_corpus(n=360):
         step = [STEPS[(i // 3) % len(STEPS)]] if relevant else []
         bank = [BANK_ACTIVITIES[i % 2]] if relevant and i % 5 == 0 else []
         sub = relevant and i % 2 == 0
-        words = ["filler"] * 3 + theme + step + bank + (["relevant"] if relevant else []) + (["figures", "12%"] if sub else [])
+        # a word of its own makes every text (and so its embedding) distinct, as in a real corpus
+        words = ["filler"] * 3 + [f"w{i}"] + theme + step + bank + (["relevant"] if relevant else []) + (["figures", "12%"] if sub else [])
         rng.shuffle(words)
         passages.append(LabelledPassage(
             id=f"s{i}", text=" ".join(words) + " end of passage", lang="en" if i % 2 else "nl",
