@@ -84,11 +84,16 @@ class LinearHead:
             if T is None or d + T.shape[1] != self.W.shape[1]:
                 raise ModelError("a lexical head needs the lexicon's features")
             z = z + np.asarray(T @ self.W[:, d:].T)
-        if self.memory is not None and self.K is not None and np.any(self.K):
+        if self.votes:
             if V is None:
                 raise ModelError("a head with a neighbour vote needs the passages' unit vectors")
             z = z + (self.K / self.A) * logit(self.memory.vote(V))
         return z
+
+    @property
+    def votes(self) -> bool:
+        """Does the nearest-passage vote take part in this head's scores?"""
+        return self.memory is not None and self.K is not None and bool(np.any(self.K))
 
     def proba(self, X: np.ndarray, T: sp.csr_matrix | None = None, V: np.ndarray | None = None) -> np.ndarray:
         return _sigmoid(self.A * self.decision(X, T, V) + self.B)
@@ -176,10 +181,11 @@ def save_headset(heads: dict[str, LinearHead], manifest: dict, folder: Path, mod
             arrays[f"{name}.memory_rows"] = head.memory.rows.astype(np.int32)
             arrays[f"{name}.memory_y"] = head.memory.Y.astype(np.int8)
             arrays[f"{name}.memory_w"] = head.memory.W.astype(np.float32)
-    if memories:
-        vectors = next(iter(memories.values())).vectors
-        if any(m.vectors is not vectors for m in memories.values()):
-            raise ModelError("heads with a neighbour vote must share one vector memory")
+    if memories:  # one vector per training passage, shared by the heads that vote
+        vectors = np.zeros((1 + max(int(m.rows.max()) for m in memories.values()),
+                            next(iter(memories.values())).vectors.shape[1]), dtype=np.float32)
+        for m in memories.values():
+            vectors[m.rows] = m.vectors
         arrays["memory.vectors"], arrays["memory.scale"] = quantise(vectors)
     if context is not None:
         arrays["relevant.page_context"] = context.as_array()
@@ -267,7 +273,8 @@ def load_headset(path: Path, *, encoder: str | None = None) -> HeadSet:
             if f"{name}.memory_rows" in arrays:
                 if vectors is None:
                     raise ModelError(f"{folder}: head {name!r} has a neighbour vote but {ARRAYS} holds no vectors")
-                memory = HeadMemory(vectors=vectors, rows=arrays[f"{name}.memory_rows"].astype(np.int64),
+                rows = arrays[f"{name}.memory_rows"].astype(np.int64)
+                memory = HeadMemory(vectors=vectors[rows], rows=rows,
                                     Y=arrays[f"{name}.memory_y"], W=arrays[f"{name}.memory_w"])
             heads[name] = LinearHead(
                 labels=list(manifest["labels"][name]),

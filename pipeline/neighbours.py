@@ -78,14 +78,14 @@ def dequantise(Q: np.ndarray, scale: np.ndarray) -> np.ndarray:
 
 @dataclass
 class HeadMemory:
-    """The training passages one head votes with: rows of the model's vector memory (shared by all
-    heads), their labels and vote weights."""
+    """The training passages one head votes with: their unit vectors, their rows in the training corpus,
+    labels and vote weights."""
 
-    vectors: np.ndarray  # (N, d) unit vectors of every training passage
-    rows: np.ndarray  # (n,) indices of this head's passages in `vectors`
+    vectors: np.ndarray  # (n, d) unit vectors
+    rows: np.ndarray  # (n,) indices of these passages in the training corpus
     Y: np.ndarray  # (n, L) int8
     W: np.ndarray  # (n, L) float32
 
     def vote(self, query: np.ndarray) -> np.ndarray:
         """P(label) per query row (unit vectors) and label."""
-        return vote(query, self.vectors[self.rows], self.Y, self.W)
+        return vote(query, self.vectors, self.Y, self.W)

@@ -151,9 +151,9 @@ def fit_label(X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, random_state:
     (`pipeline.neighbours`) is stacked with the linear score: calibration then fits
     `sigmoid(A * z + K * logit(vote) + B)` on out-of-fold scores and votes."""
     splits = list(GroupKFold(n_splits=min(n_splits, len(set(groups)))).split(X, y, groups))
-    w_all = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
     lv = None
     if vectors is not None:
+        w_all = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
         v = np.full(len(y), 0.5)
         for train, test in splits:
             if y[train].min() != y[train].max():
@@ -257,7 +257,8 @@ def fit_heads(
             fit = fit_label(Xh[mask], y, groups[mask], random_state=random_state, weights=balanced,
                             vectors=V[mask] if voting else None)
             W.append(fit.w); b.append(fit.b); A.append(fit.A); B.append(fit.B); K.append(fit.K); T_.append(fit.threshold)
-            VW.append(vote_weights(y, balanced))
+            if voting:
+                VW.append(vote_weights(y, balanced))
             pred = fit.oof_proba >= fit.threshold
             entry = {"C": fit.C, "threshold": fit.threshold, "all": prf(pred, y),
                      "ece": expected_calibration_error(fit.oof_proba, y)}
@@ -266,7 +267,7 @@ def fit_heads(
                 if sel.any():
                     entry[lang] = prf(pred[sel], y[sel])
             metrics[head][label] = entry
-        memory = HeadMemory(vectors=V, rows=np.flatnonzero(mask), Y=Y[mask].astype(np.int8),
+        memory = HeadMemory(vectors=V[mask], rows=np.flatnonzero(mask), Y=Y[mask].astype(np.int8),
                             W=np.column_stack(VW).astype(np.float32)) if voting else None
         heads[head] = LinearHead(labels=labels, W=np.vstack(W), b=np.array(b), A=np.array(A), B=np.array(B),
                                  thresholds=np.array(T_), extra_features=use_extra, lexical=lexical,
@@ -325,10 +326,10 @@ def fit_context(
         if lexical:
             RX = with_lexical(RX, lexicon.transform(rep.texts))
         z = lr.decision_function(RX)
-        memory = head.memory if head is not None and head.K is not None and np.any(head.K) else None
-        if memory is not None:
-            others = np.array([passages[i].source != rep.source for i in memory.rows])
-            v = vote(RV, memory.vectors[memory.rows[others]], memory.Y[others], memory.W[others])[:, 0]
+        if head is not None and head.votes:
+            m = head.memory
+            others = np.array([passages[i].source != rep.source for i in m.rows])
+            v = vote(RV, m.vectors[others], m.Y[others], m.W[others])[:, 0]
             z = z + (head.K[0] / head.A[0]) * logit(v)
         zp = page_means(z, rep.pages)
         for i in rows:
