@@ -5,6 +5,10 @@ Three measurements, each reported per label with precision, recall, F1, support,
   (`corpora/evaluation/`), which no model ever trains on: quality on unseen real reports.
 - **cv**: cross-validation over the training corpus, grouped by source report (a model is never
   scored on passages of a report it trained on); each fold retrains every head, thresholds included.
+  Scored on every passage, and again on the passages cut from real reports only (`_real`): written
+  passages are easier than report text, so `_real` is what a development report looks like to a model
+  that never saw it. `train_fraction` keeps only part of the real passages in the training folds (every
+  passage is still scored): the learning curve `python -m benchmarks.learning_curve` draws.
 - **aims**: the AIMS.au expert gold sentences (evaluation-only) mapped onto our steps, next to the
   published AIMSCheck figures.
 Decisions are scored as the product makes them (relevance-gated), probabilities for calibration.
@@ -30,7 +34,7 @@ from pipeline.heads import HeadSet
 from pipeline.lexicon import Lexicon
 from pipeline.score import cell_value, cells_of, completeness
 from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES, Covenant
-from pipeline.train import cv_group, expected_calibration_error, fit_heads, macro_f1, prf
+from pipeline.train import cv_group, expected_calibration_error, fit_heads, is_real_cut, macro_f1, prf
 
 log = logging.getLogger(__name__)
 
@@ -203,12 +207,34 @@ def evaluate_gold(heads: HeadSet, passages: list[LabelledPassage], *, encoder, c
                 scorecards[rep.source] = {"coverage": coverage[rep.source],
                                           **compare_scorecards(gold_cells, pred_cells, covenant)}
     result = score_decisions(passages, proba, rows)
+    result["_review"] = review_yield(passages, rows)
     result["_sources"] = sorted({p.source for p in passages})
     result["_in_page_context"] = in_context
     result["_coverage"] = coverage  # per report: [passages labelled, passages the report is cut into]
     if scorecards:
         result["_scorecards"] = {"covenant": covenant.id, "reports": scorecards}
     return result
+
+
+def review_yield(passages: list[LabelledPassage], rows: list) -> dict:
+    """What the `needs_review` flag is worth to an analyst, against gold: how many passages it flags, how
+    many of the relevance errors it catches, and how often a passage offered as evidence (decided relevant)
+    is right, flagged or not: relevant at all, and relevant with exactly the gold themes and steps."""
+    flag = np.array([bool(r.needs_review) for r in rows])
+    decided = np.array([bool(r.decisions.relevant) for r in rows])
+    gold = np.array([bool(p.relevant) for p in passages])
+    exact = np.array([bool(p.relevant) and set(r.decisions.themes) == set(p.themes or [])
+                      and set(r.decisions.steps) == set(p.steps or []) for p, r in zip(passages, rows)])
+    wrong = decided != gold
+
+    def share(a: np.ndarray, of: np.ndarray) -> float | None:
+        return round(float(a[of].mean()), 3) if of.any() else None
+
+    evidence = {}
+    for name, sel in (("flagged", decided & flag), ("not_flagged", decided & ~flag)):
+        evidence[name] = {"passages": int(sel.sum()), "relevant": share(gold, sel), "exact_labels": share(exact, sel)}
+    return {"passages": len(rows), "flagged": int(flag.sum()), "relevance_errors": int(wrong.sum()),
+            "relevance_errors_flagged": int((wrong & flag).sum()), "evidence": evidence}
 
 
 TRANSLATION_PREFIX = "nltr-"  # id of a Dutch translation = prefix + id of its English gold passage
@@ -279,19 +305,23 @@ def evaluate_agreement(samples: list[tuple[list[LabelledPassage], list[LabelledP
 
 
 def cross_validate(passages: list[LabelledPassage], *, encoder, cache: EmbeddingCache | None, features: str,
-                   lexical: bool = False, folds: int = 5, random_state: int = 0,
+                   lexical: bool = False, folds: int = 5, random_state: int = 0, train_fraction: float = 1.0,
                    progress: Callable[[str], None] | None = None) -> dict:
     """Grouped by source report: every fold retrains all heads (C, calibration, thresholds, and with
-    `lexical` the lexicon) from scratch."""
+    `lexical` the lexicon) from scratch. With `train_fraction` < 1, a random share of the passages cut
+    from real reports (the same draw in every fold) never enters training; all passages are scored."""
     from pipeline.encoders import encoder_id
 
     say = progress or (lambda m: log.info(m))
     X = passage_features([p.text for p in passages], [p.heading for p in passages], features=features,
                          encoder=encoder, cache=cache)
     groups = np.array([cv_group(p) for p in passages])
+    real = np.array([is_real_cut(p) for p in passages])
+    trainable = ~real | (np.random.default_rng(random_state).random(len(passages)) < train_fraction)
     proba: dict[str, np.ndarray] = {}
     rows: list = [None] * len(passages)
     for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(X, groups=groups), 1):
+        train = train[trainable[train]]
         say(f"fold {k}/{folds}: training on {len(train)} passages, scoring {len(test)}")
         lexicon = Lexicon.fit([passages[i].text for i in train]) if lexical else None
         heads, _ = fit_heads(X[train], [passages[i] for i in train], random_state=random_state, lexicon=lexicon,
@@ -305,6 +335,13 @@ def cross_validate(passages: list[LabelledPassage], *, encoder, cache: Embedding
             rows[i] = row
     result = score_decisions(passages, proba, rows)
     result["_folds"] = folds
+    result["_train_fraction"] = train_fraction
+    result["_real_in_training"] = int((real & trainable).sum())
+    if real.any():
+        keep = np.flatnonzero(real)
+        result["_real"] = score_decisions([passages[i] for i in keep], {k: v[keep] for k, v in proba.items()},
+                                          [rows[i] for i in keep])
+        result["_real"]["_sources"] = sorted({passages[i].source for i in keep})
     return result
 
 
@@ -386,6 +423,53 @@ def _scorecard_table(sc: dict | None) -> list[str]:
     return lines
 
 
+def _summary_table(r: dict) -> list[str]:
+    """One row per head: its F1 (relevance, substantiated) or macro F1, overall with its interval, and per language."""
+    lines = ["| head | F1 / macro F1 | en | nl |", "|---|---|---|---|"]
+    for head in ("relevant", "themes", "steps", "bank_activity", "substantiated"):
+        ci = r[head].get("_ci")
+        if "_macro_f1" in r[head]:
+            m = r[head]["_macro_f1"]
+            figures = [_fmt(m.get(scope)) for scope in ("all", "en", "nl")]
+        else:
+            e = r[head][head]
+            figures = [_f1(e.get(scope)) for scope in ("all", "en", "nl")]
+        lines.append(f"| {head} | **{figures[0]}**{_ci(ci, 'all')} | {figures[1]}{_ci(ci, 'en')} | {figures[2]}{_ci(ci, 'nl')} |")
+    return lines
+
+
+def _real_block(r: dict) -> list[str]:
+    """The cross-validation scored on the passages cut from real reports only."""
+    real = r.get("_real")
+    if not real:
+        return []
+    n = real["_passages"]
+    share = r.get("_train_fraction", 1.0)
+    trained = "" if share >= 1.0 else f"; {share:.0%} of the real passages in the training folds"
+    return ["", f"*The same cross-validation scored on the passages cut from real reports only* ({n['all']} passages, "
+                f"{real['relevant']['relevant']['all']['support']} relevant, from {len(real['_sources'])} reports{trained}): what a report looks "
+                "like to a model that never trained on it; passages the team wrote are easier than report text.", "",
+            *_summary_table(real)]
+
+
+def _review_block(r: dict) -> list[str]:
+    """What reading the `needs_review` passages is worth, on gold."""
+    v = r.get("_review")
+    if not v or not v["passages"]:
+        return []
+    ev = v["evidence"]
+    caught = v["relevance_errors_flagged"] / v["relevance_errors"] if v["relevance_errors"] else 0.0
+    lines = ["", f"*The `needs_review` flag on these passages*: it marks {v['flagged']} of {v['passages']} passages "
+                 f"({v['flagged'] / v['passages']:.1%}) and catches {v['relevance_errors_flagged']} of the "
+                 f"{v['relevance_errors']} relevance errors ({caught:.0%}). Passages offered as evidence (decided relevant):", "",
+             "| evidence passages | count | relevant by gold | relevant with exactly the gold themes and steps |",
+             "|---|---|---|---|"]
+    for name, title in (("not_flagged", "not flagged"), ("flagged", "flagged `needs_review`")):
+        e = ev[name]
+        lines.append(f"| {title} | {e['passages']} | {_fmt(e['relevant'])} | {_fmt(e['exact_labels'])} |")
+    return lines
+
+
 def render_markdown(results: dict, model: str) -> str:
     """Tables for the README and the model folder: per label, per language, per measurement."""
     lines = [f"Model `{model}`. Decisions as `imvo screen` makes them (relevance-gated); F1 per language "
@@ -401,7 +485,8 @@ def render_markdown(results: dict, model: str) -> str:
                       f"{r['_passages']['nl']} nl)" + _sources(r)
                   + (f"; {r['_in_page_context']} of them classified in their report's page context, as `imvo screen` does"
                      if r.get("_in_page_context") else ""), "",
-                  *_label_table(r, ece=True), *_scorecard_table(r.get("_scorecards"))]
+                  *_label_table(r, ece=True), *_scorecard_table(r.get("_scorecards")), *_review_block(r),
+                  *_real_block(r)]
     g = results.get("agreement")
     if g:
         n = g["_passages"]

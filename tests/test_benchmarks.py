@@ -31,3 +31,22 @@ def test_missed_targets_say_no():
     growing = {**BATCH, "rss_by_done": {"10": 900.0, "50": 1400.0}}
     verdicts = _verdicts(render(slow, {**BIG, "peak_tree_rss_mb": 1200.0}, growing, {**RERUN, "ratio": 0.2}, "x", "y"))
     assert [verdicts[k] for k in verdicts] == ["no", "no", "yes", "no", "no"]
+
+
+def test_learning_curve_table_has_a_row_per_share_of_real_passages():
+    from benchmarks.learning_curve import render as render_curve
+
+    def result(f1: float, bank: bool) -> dict:
+        real = {"_passages": {"all": 100}, "_sources": ["a.pdf", "b.pdf"],
+                "relevant": {"relevant": {"all": {"f1": f1, "support": 30}}},
+                "substantiated": {"substantiated": {"all": {"f1": f1 - 0.1, "support": 10}}},
+                "themes": {"_macro_f1": {"all": f1 - 0.2}}, "steps": {"_macro_f1": {"all": f1 - 0.3}},
+                "bank_activity": {"_macro_f1": {"all": 0.5} if bank else {}}}
+        return {"_real": real}
+
+    rows = [{"fraction": 0.5, "trained": 50, "result": result(0.6, False)},
+            {"fraction": 1.0, "trained": 100, "result": result(0.7, True)}]
+    text = render_curve(rows, "imvo-heads/x", 5)
+    assert "100 passages cut from 2 real development reports (30 relevant)" in text
+    assert "| 50% (50 of 100) | 0.600 | 0.400 | 0.300 | – | 0.500 |" in text
+    assert "| 100% (100 of 100) | 0.700 | 0.500 | 0.400 | 0.500 | 0.600 |" in text

@@ -197,3 +197,60 @@ def test_a_text_the_report_repeats_carries_its_gold_label_everywhere():
              "Annual report 2023 | Sustainability", "Revenue grew by 4%."]
     # gold labels the header once (at its first occurrence) and the audit sentence; the revenue line is unlabelled
     assert gold_rows(texts, [(7, 0), (3, 1)]) == [7, 3, 7, None]
+
+
+def test_cross_validation_also_scores_real_report_passages_alone_and_can_train_on_part_of_them():
+    passages = synthetic_corpus(300)
+    for i, p in enumerate(passages[:120]):  # as if cut from two real reports
+        p.labeller, p.source, p.page = "team:real-located", f"report_{i % 2}.pdf", 1 + i // 10
+    said: dict[float, list[str]] = {1.0: [], 0.5: []}
+    full = cross_validate(passages, encoder=KeywordEncoder(), cache=None, features="text", folds=3,
+                          progress=said[1.0].append)
+    real = full["_real"]
+    assert real["_passages"]["all"] == 120 and real["_sources"] == ["report_0.pdf", "report_1.pdf"]
+    assert real["relevant"]["relevant"]["all"]["support"] == sum(bool(p.relevant) for p in passages[:120])
+    md = render_markdown({"cv": full}, "m/1")
+    assert "scored on the passages cut from real reports only* (120 passages" in md
+    assert "| themes | **" in md
+    # training on half the real passages: every passage is still scored
+    half = cross_validate(passages, encoder=KeywordEncoder(), cache=None, features="text", folds=3, train_fraction=0.5,
+                          progress=said[0.5].append)
+    trained = {f: sum(int(m.split("training on ")[1].split()[0]) for m in msgs) for f, msgs in said.items()}
+    assert trained[1.0] == 2 * 300  # 3 folds: every passage trains in two of them
+    assert 2 * 180 + 2 * 40 < trained[0.5] < 2 * 180 + 2 * 80  # written ones always, about half the real ones
+    assert half["_passages"]["all"] == 300 and half["_real"]["_passages"]["all"] == 120
+    assert "50% of the real passages in the training folds" in render_markdown({"cv": half}, "m/1")
+
+
+def test_review_flag_yield_counts_caught_errors_and_right_evidence():
+    from pipeline.corpus import LabelledPassage
+    from pipeline.document import Decisions, PassageLabels
+    from pipeline.evaluate import review_yield
+
+    def gold(i, relevant):
+        return LabelledPassage(id=f"g{i}", text=f"passage text number {i}", lang="en", relevant=relevant,
+                               themes=["child_labour"] if relevant else [], steps=["remediate"] if relevant else [],
+                               bank_activity=[], substantiated=False, source="r.pdf", page=1, labeller="team:gold")
+
+    def row(relevant, flagged, themes=("child_labour",)):
+        return PassageLabels(relevant=0.5, themes={}, steps={}, bank_activity={}, substantiated=0.0, needs_review=flagged,
+                             decisions=Decisions(relevant=relevant, themes=list(themes) if relevant else [],
+                                                 steps=["remediate"] if relevant else [], bank_activity=[],
+                                                 substantiated=False))
+    passages = [gold(0, True), gold(1, True), gold(2, False), gold(3, False), gold(4, True), gold(5, False)]
+    rows = [row(True, False),                      # right, exact labels, not flagged
+            row(True, False, themes=("forced_labour",)),  # relevant, wrong theme, not flagged
+            row(True, True),                       # false positive, flagged
+            row(True, False),                      # false positive, not flagged
+            row(False, True),                      # missed, flagged
+            row(False, False)]                     # right negative
+    v = review_yield(passages, rows)
+    assert v["flagged"] == 2 and v["relevance_errors"] == 3 and v["relevance_errors_flagged"] == 2
+    assert v["evidence"]["not_flagged"] == {"passages": 3, "relevant": 0.667, "exact_labels": 0.333}
+    assert v["evidence"]["flagged"] == {"passages": 1, "relevant": 0.0, "exact_labels": 0.0}
+    md = render_markdown({"gold": {**score_decisions(passages, {"relevant": np.zeros((6, 1)), "substantiated": np.zeros((6, 1)),
+                                                                "themes": np.zeros((6, 10)), "steps": np.zeros((6, 6)),
+                                                                "bank_activity": np.zeros((6, 2))}, rows),
+                                   "_review": v}}, "m/1")
+    assert "catches 2 of the 3 relevance errors (67%)" in md
+    assert "| not flagged | 3 | 0.67 | 0.33 |" in md
