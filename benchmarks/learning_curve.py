@@ -18,21 +18,12 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.corpus import load_corpus
-from pipeline.evaluate import cross_validate
+from pipeline.evaluate import cross_validate, head_figure
+from pipeline.heads import HEADS
 from pipeline.screen import load_resources
 from pipeline.settings import SHARED_DATA, Settings
 
 REPO = Path(__file__).resolve().parents[1]
-HEADS = ("relevant", "themes", "steps", "bank_activity", "substantiated")
-
-
-def figure(result: dict, head: str, scope: str = "all") -> float | None:
-    """F1 of a binary head, macro F1 of a multi-label head."""
-    r = result[head]
-    if "_macro_f1" in r:
-        return r["_macro_f1"].get(scope)
-    e = r[head].get(scope)
-    return e["f1"] if e and e["support"] else None
 
 
 def render(rows: list[dict], model: str, folds: int) -> str:
@@ -46,8 +37,9 @@ def render(rows: list[dict], model: str, folds: int) -> str:
              "substantiated F1 |", "|---|---|---|---|---|---|"]
     for row in rows:
         real = row["result"]["_real"]
-        cells = " | ".join("–" if figure(real, h) is None else f"{figure(real, h):.3f}" for h in HEADS)
-        lines.append(f"| {row['fraction']:.0%} ({row['trained']} of {row['result']['_real']['_passages']['all']}) | {cells} |")
+        figures = [head_figure(real, head) for head in HEADS]
+        cells = " | ".join("–" if f is None else f"{f:.3f}" for f in figures)
+        lines.append(f"| {row['fraction']:.0%} ({row['trained']} of {real['_passages']['all']}) | {cells} |")
     return "\n".join(lines) + "\n"
 
 
@@ -70,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                                 lexical=res.heads.lexicon is not None, folds=args.folds, train_fraction=fraction,
                                 progress=lambda m, f=fraction: print(f"{f:.0%}: {m}", file=sys.stderr, flush=True))
         rows.append({"fraction": fraction, "trained": result["_real_in_training"], "result": result})
-        print(f"{fraction:.0%}: " + ", ".join(f"{h} {figure(result['_real'], h)}" for h in HEADS), file=sys.stderr, flush=True)
+        print(f"{fraction:.0%}: " + ", ".join(f"{h} {head_figure(result['_real'], h)}" for h in HEADS), file=sys.stderr, flush=True)
     markdown = render(rows, res.heads.version, args.folds)
     args.out.write_text(markdown, encoding="utf-8")
     print(markdown)

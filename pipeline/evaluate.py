@@ -30,7 +30,7 @@ from pipeline.context import cut_reports, locate
 from pipeline.corpus import LabelledPassage, text_key
 from pipeline.embed import EmbeddingCache
 from pipeline.features import passage_features
-from pipeline.heads import HeadSet
+from pipeline.heads import HEADS, HeadSet
 from pipeline.lexicon import Lexicon
 from pipeline.score import cell_value, cells_of, completeness
 from pipeline.taxonomy import BANK_ACTIVITIES, STEPS, THEMES, Covenant
@@ -423,18 +423,22 @@ def _scorecard_table(sc: dict | None) -> list[str]:
     return lines
 
 
+def head_figure(r: dict, head: str, scope: str = "all") -> float | None:
+    """One figure per head of a `score_decisions` result: F1 of a binary head (relevant, substantiated),
+    macro F1 of a head with several labels; None where the scope has no positive passage."""
+    if "_macro_f1" in r[head]:
+        return r[head]["_macro_f1"].get(scope)
+    e = r[head][head].get(scope)
+    return e["f1"] if e and e["support"] else None
+
+
 def _summary_table(r: dict) -> list[str]:
-    """One row per head: its F1 (relevance, substantiated) or macro F1, overall with its interval, and per language."""
+    """One row per head: its `head_figure`, overall with its interval, and per language."""
     lines = ["| head | F1 / macro F1 | en | nl |", "|---|---|---|---|"]
-    for head in ("relevant", "themes", "steps", "bank_activity", "substantiated"):
+    for head in HEADS:
         ci = r[head].get("_ci")
-        if "_macro_f1" in r[head]:
-            m = r[head]["_macro_f1"]
-            figures = [_fmt(m.get(scope)) for scope in ("all", "en", "nl")]
-        else:
-            e = r[head][head]
-            figures = [_f1(e.get(scope)) for scope in ("all", "en", "nl")]
-        lines.append(f"| {head} | **{figures[0]}**{_ci(ci, 'all')} | {figures[1]}{_ci(ci, 'en')} | {figures[2]}{_ci(ci, 'nl')} |")
+        a, en, nl = (_fmt(head_figure(r, head, scope)) for scope in ("all", "en", "nl"))
+        lines.append(f"| {head} | **{a}**{_ci(ci, 'all')} | {en}{_ci(ci, 'en')} | {nl}{_ci(ci, 'nl')} |")
     return lines
 
 
